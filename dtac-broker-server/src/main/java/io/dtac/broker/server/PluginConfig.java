@@ -1,0 +1,117 @@
+package io.dtac.broker.server;
+
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * The agent's configuration of one plugin file, matched by the file's name without
+ * {@code .plugin} (e.g. "hello" for {@code hello.plugin}). Immutable.
+ */
+public final class PluginConfig {
+  private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
+
+  private final String fileStem;
+  private final boolean enabled;
+  private final String rootPath;
+  private final String configJson;
+  private final String expectedSha256;
+
+  private PluginConfig(Builder b) {
+    this.fileStem = b.fileStem;
+    this.enabled = b.enabled;
+    this.rootPath = b.rootPath;
+    this.configJson = b.configJson;
+    this.expectedSha256 = b.expectedSha256;
+  }
+
+  /** Starts the configuration of the plugin file {@code fileStem + ".plugin"}. */
+  public static Builder builder(String fileStem) {
+    return new Builder(fileStem);
+  }
+
+  /** The configuration of a plugin nobody configured: enabled, its own root path, "{}". */
+  public static PluginConfig defaults(String fileStem) {
+    return builder(fileStem).build();
+  }
+
+  public String fileStem() {
+    return fileStem;
+  }
+
+  public boolean enabled() {
+    return enabled;
+  }
+
+  /** The root path that replaces the plugin's own, if set. */
+  public Optional<String> rootPath() {
+    return Optional.ofNullable(rootPath);
+  }
+
+  /** The JSON object handed to the plugin in {@code RegisterRequest.config}. */
+  public String configJson() {
+    return configJson;
+  }
+
+  /** The SHA-256 (lower-case hex) the plugin file must have, if set. */
+  public Optional<String> expectedSha256() {
+    return Optional.ofNullable(expectedSha256);
+  }
+
+  /** Builds a {@link PluginConfig}. */
+  public static final class Builder {
+    private final String fileStem;
+    private boolean enabled = true;
+    private String rootPath;
+    private String configJson = "{}";
+    private String expectedSha256;
+
+    private Builder(String fileStem) {
+      this.fileStem = Objects.requireNonNull(fileStem, "fileStem");
+    }
+
+    /** A disabled plugin is not launched. Default: enabled. */
+    public Builder enabled(boolean enabled) {
+      this.enabled = enabled;
+      return this;
+    }
+
+    /** Serves the plugin's endpoints under this root path instead of the one it announces. */
+    public Builder rootPath(String rootPath) {
+      this.rootPath = Objects.requireNonNull(rootPath, "rootPath");
+      return this;
+    }
+
+    /** The plugin's configuration, a JSON object (the broker does not interpret it). */
+    public Builder configJson(String json) {
+      this.configJson = Objects.requireNonNull(json, "json");
+      return this;
+    }
+
+    /** Refuses to launch the file unless its SHA-256 is this (hex, either case). */
+    public Builder expectedSha256(String hex) {
+      this.expectedSha256 = Objects.requireNonNull(hex, "hex").toLowerCase(Locale.ROOT);
+      return this;
+    }
+
+    /** @throws IllegalArgumentException if a value is malformed */
+    public PluginConfig build() {
+      if (fileStem.isEmpty() || fileStem.contains("/")) {
+        throw new IllegalArgumentException(
+            "plugin file stem '" + fileStem + "' must be a file name without '.plugin', e.g. 'hello'");
+      }
+      if (expectedSha256 != null && !SHA256.matcher(expectedSha256).matches()) {
+        throw new IllegalArgumentException(
+            "expected SHA-256 of " + fileStem + ".plugin must be 64 hex digits, got '"
+                + expectedSha256 + "'");
+      }
+      String trimmed = configJson.trim();
+      if (!trimmed.startsWith("{") || !trimmed.endsWith("}")) {
+        throw new IllegalArgumentException(
+            "config of " + fileStem + ".plugin must be a JSON object, got: " + configJson);
+      }
+      return new PluginConfig(this);
+    }
+  }
+}

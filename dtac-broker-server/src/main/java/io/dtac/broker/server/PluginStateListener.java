@@ -1,0 +1,15 @@
+package io.dtac.broker.server;
+
+/**
+ * Observes plugin lifecycle transitions. Called synchronously on the thread that makes the
+ * transition, in order for each plugin; implementations must be quick and must not throw (an
+ * exception is logged and ignored).
+ */
+@FunctionalInterface
+public interface PluginStateListener {
+  /**
+   * @param plugin the plugin after the transition
+   * @param from the state before ({@code null} for the first transition of a new plugin)
+   */
+  void onStateChange(PluginInfo plugin, PluginState from);
+}

@@ -1,0 +1,221 @@
+package io.dtac.broker.server.internal;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One plugin OS process: launched with {@code DTAC_PLUGINS=true}, its first stdout line read as
+ * the handshake, its stderr (and any later stdout) copied into the agent's log, and stopped
+ * politely, then forcibly, together with its child processes.
+ */
+public final class PluginProcess {
+  private static final int STDERR_TAIL_LINES = 20;
+
+  private final Path file;
+  private final Process process;
+  private final CompletableFuture<String> firstLine = new CompletableFuture<>();
+  private final Deque<String> stderrTail = new ArrayDeque<>();
+  private volatile Logger log;
+
+  private PluginProcess(Path file, Process process) {
+    this.file = file;
+    this.process = process;
+    this.log = LoggerFactory.getLogger("dtac.plugin." + PluginDiscovery.stem(file));
+  }
+
+  /**
+   * Starts {@code file} with the protocol's environment plus {@code extraEnv}. Its stdin stays an
+   * open pipe for as long as the agent runs: the plugin exits when it closes.
+   */
+  public static PluginProcess launch(Path file, Map<String, String> extraEnv) throws IOException {
+    ProcessBuilder pb = new ProcessBuilder(file.toAbsolutePath().toString());
+    pb.directory(file.toAbsolutePath().getParent().toFile());
+    pb.environment().putAll(extraEnv);
+    pb.environment().put("DTAC_PLUGINS", "true");
+    pb.environment().put("DTAC_WATCH_STDIN", "true");
+    Process process = pb.start();
+    PluginProcess p = new PluginProcess(file, process);
+    p.pump(process.getInputStream(), "stdout", true);
+    p.pump(process.getErrorStream(), "stderr", false);
+    return p;
+  }
+
+  /** Logs this process's output under the plugin's name from now on. */
+  public void renameLog(String pluginName) {
+    this.log = LoggerFactory.getLogger("dtac.plugin." + pluginName);
+  }
+
+  public long pid() {
+    return process.pid();
+  }
+
+  public Path file() {
+    return file;
+  }
+
+  public boolean isAlive() {
+    return process.isAlive();
+  }
+
+  /** Completes with the exit code when the process ends. */
+  public CompletableFuture<Integer> onExit() {
+    return process.onExit().thenApply(Process::exitValue);
+  }
+
+  /**
+   * Waits for the handshake line.
+   *
+   * @throws HandshakeException if the process prints nothing in time, exits first, or its first
+   *     line is too long
+   */
+  public String awaitHandshakeLine(Duration timeout) throws InterruptedException {
+    CompletableFuture<Object> exited = process.onExit().thenApply(p -> (Object) p);
+    try {
+      Object first = CompletableFuture.anyOf(firstLine, exited).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      if (first instanceof String) {
+        return (String) first;
+      }
+      // The process ended; its handshake line may still be in the pipe.
+      try {
+        return firstLine.get(500, TimeUnit.MILLISECONDS);
+      } catch (TimeoutException e) {
+        throw new HandshakeException(
+            "exited with code " + process.exitValue() + " before printing its handshake line" + stderrSummary());
+      }
+    } catch (TimeoutException e) {
+      throw new HandshakeException(
+          "printed no handshake line within " + timeout.toMillis() + " ms" + stderrSummary());
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof HandshakeException) {
+        throw (HandshakeException) cause;
+      }
+      if (cause != null && cause.getClass() == IOException.class && !process.isAlive()) {
+        throw new HandshakeException(
+            "exited with code " + process.exitValue() + " before printing its handshake line" + stderrSummary());
+      }
+      throw new HandshakeException("could not read its handshake line: " + cause);
+    }
+  }
+
+  private String stderrSummary() {
+    synchronized (stderrTail) {
+      return stderrTail.isEmpty() ? "" : "; its stderr ended with: " + String.join(" | ", stderrTail);
+    }
+  }
+
+  /**
+   * Stops the process and its descendants: SIGTERM, then SIGKILL after {@code grace}. Blocks
+   * until the process is gone; idempotent.
+   */
+  public void stop(Duration grace) {
+    var descendants = process.descendants().toList();
+    if (process.isAlive()) {
+      process.destroy();
+      descendants.forEach(ProcessHandle::destroy);
+      try {
+        if (!process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+          log.warn("did not stop within {} ms; killing it", grace.toMillis());
+          process.destroyForcibly();
+          process.waitFor(5, TimeUnit.SECONDS);
+        }
+      } catch (InterruptedException e) {
+        process.destroyForcibly();
+        Thread.currentThread().interrupt();
+      }
+    }
+    descendants.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
+    try {
+      process.getOutputStream().close();
+    } catch (IOException ignored) {
+      // the pipe is already closed
+    }
+  }
+
+  /** Kills the process at once (used when the agent itself is going away). */
+  public void kill() {
+    process.descendants().forEach(ProcessHandle::destroyForcibly);
+    process.destroyForcibly();
+  }
+
+  private void pump(InputStream in, String stream, boolean handshake) {
+    Thread t =
+        new Thread(
+            () -> readLines(in, stream, handshake),
+            "dtac-" + stream + "-" + PluginDiscovery.stem(file) + "-" + process.pid());
+    t.setDaemon(true);
+    t.start();
+  }
+
+  private void readLines(InputStream in, String stream, boolean handshake) {
+    boolean first = handshake;
+    try (Reader r = new InputStreamReader(in, StandardCharsets.UTF_8)) {
+      StringBuilder line = new StringBuilder();
+      int c;
+      boolean overflow = false;
+      while ((c = r.read()) >= 0) {
+        if (c == '\n') {
+          first = line(stream, line.toString(), overflow, first);
+          line.setLength(0);
+          overflow = false;
+        } else if (line.length() < HandshakeParser.MAX_LINE_LENGTH) {
+          line.append((char) c);
+        } else if (!overflow) {
+          overflow = true;
+          if (first) {
+            firstLine.completeExceptionally(
+                new HandshakeException(
+                    "its first stdout line is longer than " + HandshakeParser.MAX_LINE_LENGTH
+                        + " characters; expected the CONNECT{{...}} handshake line"));
+            first = false;
+          }
+        }
+      }
+      if (line.length() > 0) {
+        first = line(stream, line.toString(), overflow, first);
+      }
+    } catch (IOException e) {
+      // the process ended and its pipe closed
+    }
+    if (first) {
+      firstLine.completeExceptionally(new IOException(stream + " closed"));
+    }
+  }
+
+  private boolean line(String stream, String text, boolean overflow, boolean first) {
+    if (first) {
+      firstLine.complete(text);
+      return false;
+    }
+    String shown = overflow ? text + "... (truncated)" : text;
+    if (stream.equals("stderr")) {
+      synchronized (stderrTail) {
+        if (stderrTail.size() == STDERR_TAIL_LINES) {
+          stderrTail.removeFirst();
+        }
+        stderrTail.addLast(shown);
+      }
+    }
+    log.info("[{}] {}", stream, shown);
+    return false;
+  }
+
+  @Override
+  public String toString() {
+    return file.getFileName() + "(pid " + process.pid() + ")";
+  }
+}

@@ -1,0 +1,126 @@
+package io.dtac.broker.server.internal;
+
+import io.dtac.broker.api.PluginEndpoint;
+import io.dtac.broker.server.PluginInfo;
+import io.dtac.broker.server.PluginState;
+import io.dtac.broker.server.PluginStateListener;
+import io.grpc.ManagedChannel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The plugins the broker knows, keyed by case-sensitive name in load order, plus the plugin files
+ * that failed before they could name themselves. Thread-safe; every state change goes through
+ * here and reaches the listeners.
+ */
+public final class PluginRegistry {
+  private static final Logger LOG = LoggerFactory.getLogger(PluginRegistry.class);
+
+  private final Map<String, LoadedPlugin> byName = new ConcurrentHashMap<>();
+  private final List<LoadedPlugin> ordered = new CopyOnWriteArrayList<>();
+  private final List<PluginInfo> unnamedFailures = new CopyOnWriteArrayList<>();
+  private final List<PluginStateListener> listeners;
+
+  public PluginRegistry(List<PluginStateListener> listeners) {
+    this.listeners = List.copyOf(listeners);
+  }
+
+  /**
+   * Adds a plugin under its name.
+   *
+   * @return null if added, else the plugin already holding the name
+   */
+  public LoadedPlugin add(LoadedPlugin plugin) {
+    LoadedPlugin existing = byName.putIfAbsent(plugin.name(), plugin);
+    if (existing != null) {
+      return existing;
+    }
+    ordered.add(plugin);
+    fire(plugin, null);
+    return null;
+  }
+
+  public void remove(LoadedPlugin plugin) {
+    byName.remove(plugin.name(), plugin);
+    ordered.remove(plugin);
+  }
+
+  /** Records a plugin file that failed before its handshake named it. */
+  public void addUnnamedFailure(PluginInfo info) {
+    unnamedFailures.add(info);
+    LOG.error("plugin {} failed to load: {}", info.name(), info.failure().orElse("unknown error"));
+    for (PluginStateListener l : listeners) {
+      notify(l, info, null);
+    }
+  }
+
+  public LoadedPlugin get(String name) {
+    return byName.get(name);
+  }
+
+  /** The named plugins, in load order. */
+  public List<LoadedPlugin> plugins() {
+    return List.copyOf(ordered);
+  }
+
+  /** Every plugin, named ones first in load order, then files that failed unnamed. */
+  public List<PluginInfo> snapshot() {
+    List<PluginInfo> all = new ArrayList<>();
+    ordered.forEach(p -> all.add(p.snapshot()));
+    all.addAll(unnamedFailures);
+    return all;
+  }
+
+  /** "HelloPlugin, CalculatorPlugin", or "(none)". */
+  public String names() {
+    String names = ordered.stream().map(LoadedPlugin::name).collect(Collectors.joining(", "));
+    return names.isEmpty() ? "(none)" : names;
+  }
+
+  public void connected(LoadedPlugin plugin, PluginProcess process, ManagedChannel channel) {
+    plugin.connect(process, channel);
+  }
+
+  public void running(LoadedPlugin plugin, List<PluginEndpoint> endpoints, String rootPath) {
+    plugin.registered(endpoints, rootPath);
+    transition(plugin, PluginState.RUNNING, null);
+  }
+
+  public void transition(LoadedPlugin plugin, PluginState to, String failure) {
+    PluginState from;
+    synchronized (plugin) {
+      from = plugin.state();
+      plugin.state(to, failure);
+    }
+    if (to == PluginState.FAILED) {
+      LOG.error("plugin {} failed: {}", plugin.name(), failure);
+    } else {
+      LOG.info("plugin {}: {} -> {}", plugin.name(), from, to);
+    }
+    fire(plugin, from);
+  }
+
+  private void fire(LoadedPlugin plugin, PluginState from) {
+    if (listeners.isEmpty()) {
+      return;
+    }
+    PluginInfo info = plugin.snapshot();
+    for (PluginStateListener l : listeners) {
+      notify(l, info, from);
+    }
+  }
+
+  private static void notify(PluginStateListener l, PluginInfo info, PluginState from) {
+    try {
+      l.onStateChange(info, from);
+    } catch (RuntimeException e) {
+      LOG.warn("plugin state listener {} threw; ignored", l, e);
+    }
+  }
+}

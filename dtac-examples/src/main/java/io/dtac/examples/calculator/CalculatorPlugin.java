@@ -1,0 +1,91 @@
+package io.dtac.examples.calculator;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.dtac.plugin.Action;
+import io.dtac.plugin.LogLevel;
+import io.dtac.plugin.PluginBase;
+import io.dtac.plugin.PluginCallException;
+import io.dtac.plugin.PluginException;
+import io.dtac.plugin.PluginHost;
+import io.dtac.plugin.Request;
+import io.dtac.plugin.Response;
+import java.math.BigDecimal;
+import java.math.MathContext;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Calculates, and shows plugin-to-plugin calls: {@code calculate_via_hello} first calls
+ * HelloPlugin through the agent's broker (calculator -> agent -> hello), then calculates even if
+ * that call failed.
+ *
+ * <p>Both endpoints take {@code {"operation":"add|subtract|multiply|divide","a":N,"b":N}}.
+ */
+public final class CalculatorPlugin extends PluginBase {
+  static final String CALLEE = "HelloPlugin";
+
+  public CalculatorPlugin() {
+    super("CalculatorPlugin", "calculator");
+    endpoint(
+        Action.CREATE,
+        "calculate",
+        "Calculates a op b; answers {\"result\": N}",
+        request -> Response.json(Map.of("result", calculate(request))));
+    endpoint(
+        Action.CREATE,
+        "calculate_via_hello",
+        "Calls HelloPlugin through the broker, then calculates; answers {\"result\": N,"
+            + " \"callee_plugin\": \"HelloPlugin\"}",
+        this::calculateViaHello);
+  }
+
+  private Response calculateViaHello(Request request) {
+    BigDecimal result = calculate(request);
+    try {
+      Response hello = callPlugin(CALLEE, "hello", Action.READ, Request.empty());
+      log(LogLevel.INFO, "hello plugin responded", Map.of("size", Integer.toString(hello.valueSize())));
+    } catch (PluginCallException e) {
+      log(LogLevel.WARNING, "hello plugin call failed", Map.of("error", e.getMessage()));
+    }
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("result", result);
+    body.put("callee_plugin", CALLEE);
+    return Response.json(body);
+  }
+
+  /** Evaluates the request's operation; a bad request is an INVALID_ARGUMENT naming the problem. */
+  static BigDecimal calculate(Request request) {
+    JsonNode body = request.bodyJson();
+    String operation = body.path("operation").asText("");
+    BigDecimal a = number(body, "a");
+    BigDecimal b = number(body, "b");
+    switch (operation) {
+      case "add":
+        return a.add(b);
+      case "subtract":
+        return a.subtract(b);
+      case "multiply":
+        return a.multiply(b);
+      case "divide":
+        if (b.signum() == 0) {
+          throw PluginException.invalidArgument("division by zero");
+        }
+        return a.divide(b, MathContext.DECIMAL64).stripTrailingZeros();
+      default:
+        throw PluginException.invalidArgument(
+            "unknown operation '" + operation + "'; expected add, subtract, multiply or divide");
+    }
+  }
+
+  private static BigDecimal number(JsonNode body, String field) {
+    JsonNode n = body.get(field);
+    if (n == null || !n.isNumber()) {
+      throw PluginException.invalidArgument("field '" + field + "' must be a number");
+    }
+    return n.decimalValue();
+  }
+
+  public static void main(String[] args) {
+    PluginHost.serve(new CalculatorPlugin());
+  }
+}

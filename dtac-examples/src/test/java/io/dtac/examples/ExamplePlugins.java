@@ -1,0 +1,44 @@
+package io.dtac.examples;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+
+/** Where the build put the example plugin files, and helpers to make plugin directories. */
+final class ExamplePlugins {
+  private ExamplePlugins() {}
+
+  /** target/plugins, holding hello.plugin and calculator.plugin (built in the package phase). */
+  static Path dir() {
+    String dir = System.getProperty("dtac.plugins.dir", "target/plugins");
+    Path p = Path.of(dir).toAbsolutePath();
+    if (!Files.isRegularFile(p.resolve("hello.plugin"))) {
+      throw new IllegalStateException("no example plugins in " + p + "; run mvn package first");
+    }
+    return p;
+  }
+
+  /**
+   * A new plugin directory under {@code parent} holding copies of the example plugins, so a test
+   * can add its own files next to them. The copies find their classpath through DTAC_EXAMPLES_LIB.
+   */
+  static Path copyTo(Path parent, String... names) throws IOException {
+    Path plugins = Files.createDirectories(parent.resolve("plugins"));
+    Path lib = dir().resolveSibling("lib");
+    Files.createSymbolicLink(parent.resolve("lib"), lib);
+    for (String name : names) {
+      Files.copy(dir().resolve(name), plugins.resolve(name), StandardCopyOption.COPY_ATTRIBUTES);
+    }
+    return plugins;
+  }
+
+  /** Writes an executable shell script plugin. */
+  static Path script(Path dir, String fileName, String body) throws IOException {
+    Path file = dir.resolve(fileName);
+    Files.writeString(file, "#!/bin/sh\n" + body + "\n");
+    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwxr-xr-x"));
+    return file;
+  }
+}

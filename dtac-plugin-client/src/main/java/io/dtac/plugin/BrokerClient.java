@@ -1,0 +1,144 @@
+package io.dtac.plugin;
+
+import io.dtac.broker.api.AgentServiceGrpc;
+import io.dtac.broker.api.ListPluginsRequest;
+import io.dtac.broker.api.ListPluginsResponse;
+import io.dtac.broker.api.PluginCallRequest;
+import io.dtac.broker.api.PluginDescription;
+import io.grpc.ChannelCredentials;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A connection to the agent's broker ({@code AgentService}), for calling other plugins.
+ *
+ * <p>Create one per plugin process and share it: it holds one long-lived gRPC channel, is
+ * thread-safe, and reconnects by itself if the agent restarts its broker. {@link PluginBase}
+ * creates and owns one when the agent registers the plugin, so plugin authors seldom build one
+ * themselves. {@link #close()} releases the channel; calls after it fail with UNAVAILABLE.
+ *
+ * <p>Calls block the calling thread. When made from inside an endpoint, the incoming call's
+ * deadline and cancellation carry over to the outgoing call.
+ */
+public final class BrokerClient implements AutoCloseable {
+  private final String address;
+  private final ManagedChannel channel;
+  private final AgentServiceGrpc.AgentServiceBlockingStub stub;
+
+  private BrokerClient(String address, ChannelCredentials credentials) {
+    this.address = address;
+    this.channel = Grpc.newChannelBuilder(target(address), credentials).build();
+    this.stub = AgentServiceGrpc.newBlockingStub(channel);
+  }
+
+  /**
+   * Connects to the broker at {@code address} ("host:port", or "unix:PATH") without TLS. The
+   * connection is made lazily, on the first call.
+   *
+   * @throws IllegalArgumentException if the address is empty
+   */
+  public static BrokerClient connect(String address) {
+    return connect(address, InsecureChannelCredentials.create());
+  }
+
+  /** Connects with the given channel credentials (e.g. TLS). */
+  public static BrokerClient connect(String address, ChannelCredentials credentials) {
+    Objects.requireNonNull(credentials, "credentials");
+    if (address == null || address.isBlank()) {
+      throw new IllegalArgumentException("broker address is empty: the agent has no broker");
+    }
+    return new BrokerClient(address.trim(), credentials);
+  }
+
+  private static String target(String address) {
+    return address.startsWith("unix:") ? address : "dns:///" + address;
+  }
+
+  /** The broker address this client talks to. */
+  public String address() {
+    return address;
+  }
+
+  /**
+   * Calls endpoint {@code (method, action)} of plugin {@code pluginName} through the broker,
+   * with the broker's default deadline.
+   *
+   * @throws PluginCallException with the broker's or the target's status if the call failed
+   */
+  public Response call(String pluginName, String method, Action action, Request request)
+      throws PluginCallException {
+    return call(pluginName, method, action, request, null);
+  }
+
+  /**
+   * Same as {@link #call(String, String, Action, Request)}, failing with DEADLINE_EXCEEDED when
+   * {@code timeout} (null: the broker's default) passes first.
+   */
+  public Response call(
+      String pluginName, String method, Action action, Request request, Duration timeout)
+      throws PluginCallException {
+    Objects.requireNonNull(action, "action");
+    PluginCallRequest call =
+        PluginCallRequest.newBuilder()
+            .setPluginName(Objects.requireNonNull(pluginName, "pluginName"))
+            .setMethod(Objects.requireNonNull(method, "method"))
+            .setAction(action.wireName())
+            .setRequest(Protos.toProto(request == null ? Request.empty() : request))
+            .build();
+    AgentServiceGrpc.AgentServiceBlockingStub s = stub;
+    if (timeout != null) {
+      s = s.withDeadlineAfter(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    }
+    try {
+      return Protos.fromProto(s.callPlugin(call).getResponse());
+    } catch (StatusRuntimeException e) {
+      throw new PluginCallException(e);
+    }
+  }
+
+  /** The names of the loaded plugins this caller may see, in load order. */
+  public List<String> listPlugins() throws PluginCallException {
+    return list().getPluginsList();
+  }
+
+  /** The loaded plugins with their root path, state and endpoints. */
+  public List<PluginDescription> describePlugins() throws PluginCallException {
+    return list().getDetailsList();
+  }
+
+  private ListPluginsResponse list() throws PluginCallException {
+    try {
+      return stub.listPlugins(ListPluginsRequest.getDefaultInstance());
+    } catch (StatusRuntimeException e) {
+      throw new PluginCallException(e);
+    }
+  }
+
+  /**
+   * Closes the connection, waiting up to 5 seconds for calls in flight. Idempotent. If the
+   * calling thread is interrupted, the channel is closed at once and the interrupt flag restored.
+   */
+  @Override
+  public void close() {
+    channel.shutdown();
+    try {
+      if (!channel.awaitTermination(5, TimeUnit.SECONDS)) {
+        channel.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      channel.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "BrokerClient[" + address + "]";
+  }
+}

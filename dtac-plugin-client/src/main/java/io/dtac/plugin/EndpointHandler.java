@@ -1,0 +1,13 @@
+package io.dtac.plugin;
+
+/**
+ * The code behind one endpoint. Called on a gRPC server thread, possibly concurrently with other
+ * calls: implementations must be thread-safe.
+ *
+ * <p>Throw {@link PluginException} to answer with a specific status, {@link
+ * IllegalArgumentException} for bad input (INVALID_ARGUMENT); anything else becomes INTERNAL.
+ */
+@FunctionalInterface
+public interface EndpointHandler {
+  Response handle(Request request) throws Exception;
+}

@@ -1,0 +1,216 @@
+package io.dtac.plugin;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.dtac.broker.api.LogField;
+import io.dtac.broker.api.LogMessage;
+import io.grpc.Status;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * The base class of a plugin: its name, its root path, its endpoints, its log, and its way to
+ * the other plugins through the agent's broker.
+ *
+ * <pre>{@code
+ * public final class HelloPlugin extends PluginBase {
+ *   public HelloPlugin() {
+ *     super("HelloPlugin", "hello");
+ *     endpoint(Action.READ, "hello", "says hello", req -> Response.json(Map.of("message", "hi")));
+ *   }
+ *   public static void main(String[] args) {
+ *     PluginHost.serve(new HelloPlugin());
+ *   }
+ * }
+ * }</pre>
+ *
+ * <p>Declare endpoints in the constructor. When the agent registers the plugin, the host calls
+ * {@link #initializeBrokerClient(String)} with the broker's address (when the agent has a broker)
+ * and then {@link #onRegister(JsonNode)} with the plugin's configuration. Endpoint handlers may
+ * run concurrently.
+ */
+public abstract class PluginBase {
+  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.-]+");
+
+  private final String name;
+  private final String rootPath;
+  private final Map<String, Endpoint> endpoints = new LinkedHashMap<>();
+  private final LogPump logs = new LogPump();
+  private volatile BrokerClient broker;
+
+  /**
+   * @param name the plugin's name, unique in the agent and case-sensitive, e.g. "HelloPlugin"
+   * @param rootPath the path its endpoints live under, e.g. "hello" for /plugins/hello/...
+   * @throws IllegalArgumentException if either holds characters other than letters, digits,
+   *     '_', '.' or '-' (they travel in the handshake line, which uses ':' as a separator)
+   */
+  protected PluginBase(String name, String rootPath) {
+    this.name = requireToken(name, "plugin name");
+    this.rootPath = requireToken(rootPath, "root path");
+  }
+
+  private static String requireToken(String value, String what) {
+    if (value == null || !NAME.matcher(value).matches()) {
+      throw new IllegalArgumentException(
+          what + " '" + value + "' must be non-empty and use only letters, digits, '_', '.', '-'");
+    }
+    return value;
+  }
+
+  /** The plugin's name, e.g. "HelloPlugin". */
+  public final String name() {
+    return name;
+  }
+
+  /** The plugin's root path, e.g. "hello". */
+  public final String rootPath() {
+    return rootPath;
+  }
+
+  /** Declares an endpoint. Call it from the constructor. */
+  protected final void endpoint(
+      Action action, String path, String description, EndpointHandler handler) {
+    endpoint(Endpoint.builder(action, path).description(description).handler(handler).build());
+  }
+
+  /**
+   * Declares an endpoint. Call it from the constructor.
+   *
+   * @throws IllegalArgumentException if an endpoint with the same action and path exists
+   */
+  protected final synchronized void endpoint(Endpoint endpoint) {
+    Objects.requireNonNull(endpoint, "endpoint");
+    if (endpoints.putIfAbsent(endpoint.methodKey(), endpoint) != null) {
+      throw new IllegalArgumentException(
+          "plugin " + name + " already has an endpoint " + endpoint.methodKey());
+    }
+  }
+
+  /** The declared endpoints, in declaration order. */
+  public final synchronized List<Endpoint> endpoints() {
+    return Collections.unmodifiableList(new ArrayList<>(endpoints.values()));
+  }
+
+  final synchronized Endpoint endpoint(String methodKey) {
+    return endpoints.get(methodKey);
+  }
+
+  /**
+   * Called once the agent registers the plugin, after the broker client is initialized. Override
+   * it to read the configuration; an exception fails the registration and the agent reports it.
+   *
+   * @param config the plugin's configuration object from the agent; empty when there is none
+   */
+  protected void onRegister(JsonNode config) throws Exception {}
+
+  /**
+   * Sends a log record to the agent, which logs it tagged with this plugin's name. Never blocks;
+   * records logged before the agent listens are buffered (up to {@value LogPump#CAPACITY}).
+   */
+  public final void log(LogLevel level, String message, Map<String, String> fields) {
+    LogMessage.Builder record =
+        LogMessage.newBuilder()
+            .setLevelValue(Objects.requireNonNull(level, "level").ordinal())
+            .setMessage(String.valueOf(message));
+    if (fields != null) {
+      fields.forEach(
+          (k, v) -> record.addFields(LogField.newBuilder().setKey(k).setValue(String.valueOf(v))));
+    }
+    logs.offer(record.build());
+  }
+
+  /** Sends a log record without fields. */
+  public final void log(LogLevel level, String message) {
+    log(level, message, Map.of());
+  }
+
+  final LogPump logPump() {
+    return logs;
+  }
+
+  /**
+   * Connects this plugin to the agent's broker at {@code brokerAddress}. The plugin host calls it
+   * during registration; calling it again replaces (and closes) the previous client. An empty
+   * address means the agent has no broker: the plugin keeps working, and calls to other plugins
+   * fail with "broker client is not initialized".
+   */
+  public void initializeBrokerClient(String brokerAddress) {
+    BrokerClient next =
+        brokerAddress == null || brokerAddress.isBlank()
+            ? null
+            : BrokerClient.connect(brokerAddress);
+    BrokerClient previous;
+    synchronized (this) {
+      previous = broker;
+      broker = next;
+    }
+    if (previous != null) {
+      previous.close();
+    }
+  }
+
+  /** Uses an already built client (for example one with TLS); the plugin then owns it. */
+  public void initializeBrokerClient(BrokerClient client) {
+    BrokerClient previous;
+    synchronized (this) {
+      previous = broker;
+      broker = client;
+    }
+    if (previous != null && previous != client) {
+      previous.close();
+    }
+  }
+
+  /** Whether a broker client is initialized. */
+  public final boolean brokerAvailable() {
+    return broker != null;
+  }
+
+  /**
+   * Calls another plugin's endpoint through the agent's broker.
+   *
+   * @param pluginName the target's name, case-sensitive, e.g. "HelloPlugin"
+   * @param method the target endpoint's path, e.g. "hello"
+   * @param action the target endpoint's action
+   * @param request what to send; null is an empty request
+   * @throws PluginCallException "broker client is not initialized" (FAILED_PRECONDITION) when
+   *     the agent gave no broker, or the broker's or target's status
+   */
+  public final Response callPlugin(
+      String pluginName, String method, Action action, Request request)
+      throws PluginCallException {
+    return requireBroker().call(pluginName, method, action, request);
+  }
+
+  /** Like {@link #callPlugin(String, String, Action, Request)}, with a deadline. */
+  public final Response callPlugin(
+      String pluginName, String method, Action action, Request request, Duration timeout)
+      throws PluginCallException {
+    return requireBroker().call(pluginName, method, action, request, timeout);
+  }
+
+  /** The names of the plugins the agent has loaded (that this plugin may see). */
+  public final List<String> listAvailablePlugins() throws PluginCallException {
+    return requireBroker().listPlugins();
+  }
+
+  private BrokerClient requireBroker() throws PluginCallException {
+    BrokerClient b = broker;
+    if (b == null) {
+      throw new PluginCallException(
+          Status.Code.FAILED_PRECONDITION, PluginCallException.NOT_INITIALIZED);
+    }
+    return b;
+  }
+
+  /** Releases the broker client and ends the log stream. Called by the host on shutdown. */
+  final void shutdown() {
+    initializeBrokerClient((BrokerClient) null);
+    logs.close();
+  }
+}

@@ -1,0 +1,159 @@
+package io.dtac.plugin;
+
+import io.dtac.plugin.internal.ConnectLine;
+import io.dtac.plugin.internal.ParentWatcher;
+import io.grpc.InsecureServerCredentials;
+import io.grpc.Server;
+import io.grpc.ServerCredentials;
+import io.grpc.TlsServerCredentials;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Runs a plugin as a process the DTAC agent launches: the plugin side of the handshake.
+ *
+ * <pre>{@code
+ * public static void main(String[] args) {
+ *   PluginHost.serve(new HelloPlugin());
+ * }
+ * }</pre>
+ *
+ * <p>{@link #serve(PluginBase)} checks that the agent started the process ({@code
+ * DTAC_PLUGINS=true}), serves {@code plugin.PluginService} and the gRPC health service on an
+ * ephemeral loopback port (over TLS when {@code DTAC_TLS_CERT} and {@code DTAC_TLS_KEY} hold a
+ * PEM certificate and key, or paths to them), prints the {@code CONNECT{{...}}} line, and runs
+ * until the agent stops it (SIGTERM) or the agent goes away (its process ends, or, when the agent
+ * sets {@code DTAC_WATCH_STDIN=true}, the plugin's stdin closes). Then it exits the JVM.
+ */
+public final class PluginHost {
+  /** The variable the agent sets; without it the plugin refuses to run. */
+  public static final String ENV_PLUGINS = "DTAC_PLUGINS";
+  public static final String ENV_TLS_CERT = "DTAC_TLS_CERT";
+  public static final String ENV_TLS_KEY = "DTAC_TLS_KEY";
+  /** When "true", the plugin exits as soon as its stdin reaches end of file. */
+  public static final String ENV_WATCH_STDIN = "DTAC_WATCH_STDIN";
+
+  private static final long STOP_GRACE_MILLIS = 2_000;
+
+  private PluginHost() {}
+
+  /**
+   * Serves {@code plugin} until the agent stops it, then exits the JVM; never returns. Exits with
+   * code 1 when not started by the agent, 2 when the server cannot start.
+   */
+  public static void serve(PluginBase plugin) {
+    int code = run(plugin, System.getenv(), System.out, System.err);
+    System.exit(code);
+  }
+
+  /** Runs the host and returns the process exit code. Blocks until the plugin is stopped. */
+  static int run(PluginBase plugin, Map<String, String> env, PrintStream out, PrintStream err) {
+    if (!"true".equalsIgnoreCase(env.getOrDefault(ENV_PLUGINS, ""))) {
+      err.println(
+          "This is a DTAC plugin ("
+              + plugin.name()
+              + "): it must be loaded by the DTAC agent, which sets "
+              + ENV_PLUGINS
+              + "=true. Exiting.");
+      return 1;
+    }
+    Server server;
+    boolean tls;
+    try {
+      ServerCredentials credentials = credentials(env);
+      tls = !(credentials instanceof InsecureServerCredentials);
+      server = startOnLoopback(credentials, plugin);
+    } catch (IOException | IllegalArgumentException e) {
+      err.println("plugin " + plugin.name() + " cannot start its gRPC server: " + e.getMessage());
+      return 2;
+    }
+    Server running = server;
+    AtomicBoolean stopped = new AtomicBoolean();
+    Runnable stop =
+        () -> {
+          if (stopped.compareAndSet(false, true)) {
+            running.shutdown();
+            try {
+              if (!running.awaitTermination(STOP_GRACE_MILLIS, TimeUnit.MILLISECONDS)) {
+                running.shutdownNow();
+              }
+            } catch (InterruptedException e) {
+              running.shutdownNow();
+              Thread.currentThread().interrupt();
+            }
+            plugin.shutdown();
+          }
+        };
+    Runtime.getRuntime().addShutdownHook(new Thread(stop, "dtac-plugin-stop"));
+
+    int port = ((InetSocketAddress) running.getListenSockets().get(0)).getPort();
+    out.println(
+        ConnectLine.format(
+            plugin.name(),
+            plugin.rootPath(),
+            "tcp",
+            "127.0.0.1",
+            Integer.toString(port),
+            Map.of("tls", Boolean.toString(tls))));
+    out.flush();
+
+    ParentWatcher.watch(
+        "true".equalsIgnoreCase(env.getOrDefault(ENV_WATCH_STDIN, "")),
+        reason -> {
+          System.err.println("plugin " + plugin.name() + " stopping: " + reason);
+          System.exit(0);
+        });
+    try {
+      running.awaitTermination();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      stop.run();
+    }
+    return 0;
+  }
+
+  private static Server startOnLoopback(ServerCredentials credentials, PluginBase plugin)
+      throws IOException {
+    // Grpc.newServerBuilderForPort binds every interface; a plugin must only be reachable
+    // from this host, so bind the loopback address explicitly.
+    return NettyServerBuilder.forAddress(
+            new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), credentials)
+        .addService(new PluginServiceHandler(plugin))
+        .addService(new HealthStatusManager().getHealthService())
+        .build()
+        .start();
+  }
+
+  private static ServerCredentials credentials(Map<String, String> env) throws IOException {
+    String cert = env.getOrDefault(ENV_TLS_CERT, "");
+    String key = env.getOrDefault(ENV_TLS_KEY, "");
+    if (cert.isEmpty() && key.isEmpty()) {
+      return InsecureServerCredentials.create();
+    }
+    if (cert.isEmpty() || key.isEmpty()) {
+      throw new IllegalArgumentException(
+          "set both " + ENV_TLS_CERT + " and " + ENV_TLS_KEY + " for TLS, or neither");
+    }
+    return TlsServerCredentials.create(pem(cert), pem(key));
+  }
+
+  /** A PEM value given inline or as a path to a file. */
+  private static InputStream pem(String value) throws IOException {
+    if (value.contains("-----BEGIN")) {
+      return new ByteArrayInputStream(value.getBytes(StandardCharsets.US_ASCII));
+    }
+    return Files.newInputStream(Path.of(value));
+  }
+}

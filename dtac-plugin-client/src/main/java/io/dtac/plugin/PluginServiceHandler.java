@@ -1,0 +1,138 @@
+package io.dtac.plugin;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.dtac.broker.api.EndpointRequestMessage;
+import io.dtac.broker.api.EndpointResponseMessage;
+import io.dtac.broker.api.LogMessage;
+import io.dtac.broker.api.LoggingArgs;
+import io.dtac.broker.api.PluginServiceGrpc;
+import io.dtac.broker.api.RegisterRequest;
+import io.dtac.broker.api.RegisterResponse;
+import io.dtac.plugin.internal.Json;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/** Serves {@code plugin.PluginService} for one {@link PluginBase}: the agent's view of a plugin. */
+final class PluginServiceHandler extends PluginServiceGrpc.PluginServiceImplBase {
+  private final PluginBase plugin;
+
+  PluginServiceHandler(PluginBase plugin) {
+    this.plugin = plugin;
+  }
+
+  @Override
+  public void register(RegisterRequest request, StreamObserver<RegisterResponse> response) {
+    JsonNode config;
+    try {
+      config = Json.tree(request.getConfig().getBytes(StandardCharsets.UTF_8));
+    } catch (IllegalArgumentException e) {
+      response.onError(
+          Status.INVALID_ARGUMENT
+              .withDescription("plugin " + plugin.name() + ": config is not JSON: " + e.getMessage())
+              .asRuntimeException());
+      return;
+    }
+    if (!request.getBrokerAddress().isEmpty()) {
+      try {
+        plugin.initializeBrokerClient(request.getBrokerAddress());
+        plugin.log(
+            LogLevel.INFO,
+            "broker client initialized",
+            Map.of("address", request.getBrokerAddress()));
+      } catch (RuntimeException e) {
+        plugin.log(
+            LogLevel.WARNING,
+            "failed to initialize broker client",
+            Map.of("error", String.valueOf(e.getMessage())));
+      }
+    }
+    try {
+      plugin.onRegister(config);
+    } catch (Exception e) {
+      response.onError(
+          Status.FAILED_PRECONDITION
+              .withDescription("plugin " + plugin.name() + " refused to register: " + e.getMessage())
+              .asRuntimeException());
+      return;
+    }
+    RegisterResponse.Builder reply = RegisterResponse.newBuilder();
+    for (Endpoint e : plugin.endpoints()) {
+      reply.addEndpoints(Protos.toProto(e, request.getDefaultSecure()));
+    }
+    response.onNext(reply.build());
+    response.onCompleted();
+  }
+
+  @Override
+  public void call(EndpointRequestMessage request, StreamObserver<EndpointResponseMessage> out) {
+    Endpoint endpoint = plugin.endpoint(request.getMethod());
+    if (endpoint == null) {
+      out.onError(
+          Status.NOT_FOUND
+              .withDescription(
+                  "plugin "
+                      + plugin.name()
+                      + " has no endpoint '"
+                      + request.getMethod()
+                      + "'; endpoints: "
+                      + plugin.endpoints().stream()
+                          .map(Endpoint::methodKey)
+                          .collect(Collectors.joining(", ")))
+              .asRuntimeException());
+      return;
+    }
+    Response result;
+    try {
+      result = endpoint.handler().handle(Protos.fromProto(request.getRequest()));
+    } catch (Exception e) {
+      out.onError(toStatus(endpoint, e));
+      return;
+    }
+    if (result == null) {
+      out.onError(
+          Status.INTERNAL
+              .withDescription("endpoint " + endpoint.methodKey() + " returned no response")
+              .asRuntimeException());
+      return;
+    }
+    out.onNext(EndpointResponseMessage.newBuilder().setResponse(Protos.toProto(result)).build());
+    out.onCompleted();
+  }
+
+  private StatusRuntimeException toStatus(Endpoint endpoint, Exception e) {
+    if (e instanceof PluginException) {
+      return Status.fromCode(((PluginException) e).code())
+          .withDescription(e.getMessage())
+          .asRuntimeException();
+    }
+    if (e instanceof PluginCallException) {
+      return Status.fromCode(((PluginCallException) e).code())
+          .withDescription(e.getMessage())
+          .asRuntimeException();
+    }
+    if (e instanceof IllegalArgumentException) {
+      return Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException();
+    }
+    if (e instanceof StatusRuntimeException) {
+      return (StatusRuntimeException) e;
+    }
+    plugin.log(
+        LogLevel.ERROR,
+        "endpoint failed",
+        Map.of("endpoint", endpoint.methodKey(), "error", e.toString()));
+    return Status.INTERNAL
+        .withDescription("endpoint " + endpoint.methodKey() + " failed: " + e)
+        .withCause(e)
+        .asRuntimeException();
+  }
+
+  @Override
+  public void loggingStream(LoggingArgs request, StreamObserver<LogMessage> out) {
+    plugin.logPump().attach((ServerCallStreamObserver<LogMessage>) out);
+  }
+}

@@ -1,0 +1,90 @@
+package io.dtac.plugin;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The input of an endpoint: what the REST gateway or a calling plugin sends. Immutable and
+ * thread-safe.
+ *
+ * <pre>{@code
+ * Request request = Request.builder().parameter("name", "Ada").jsonBody(Map.of("a", 5)).build();
+ * }</pre>
+ */
+public final class Request extends EndpointMessage {
+  private static final Request EMPTY = builder().build();
+
+  private Request(Builder b) {
+    super(b);
+  }
+
+  /** A request with nothing in it. */
+  public static Request empty() {
+    return EMPTY;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** A copy of the body bytes. */
+  public byte[] body() {
+    return payload();
+  }
+
+  /** The body decoded as UTF-8. */
+  public String bodyAsString() {
+    return payloadAsString();
+  }
+
+  /**
+   * The body parsed as JSON; an empty body is an empty object.
+   *
+   * @throws IllegalArgumentException if the body is not JSON
+   */
+  public JsonNode bodyJson() {
+    return payloadJson();
+  }
+
+  /**
+   * The body bound to a type with Jackson; an empty body is an empty object.
+   *
+   * @throws IllegalArgumentException if the body does not bind
+   */
+  public <T> T bodyAs(Class<T> type) {
+    return payloadAs(type);
+  }
+
+  /** The size of the body in bytes. */
+  public int bodySize() {
+    return payloadSize();
+  }
+
+  /** Builds a {@link Request}. */
+  public static final class Builder extends EndpointMessage.Builder<Request, Builder> {
+    private Builder() {}
+
+    @Override
+    Builder self() {
+      return this;
+    }
+
+    @Override
+    public Request build() {
+      return new Request(this);
+    }
+
+    public Builder body(byte[] body) {
+      return payload(body);
+    }
+
+    public Builder body(String body) {
+      return payload(body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Serialises a value (a map, a record, a {@code JsonNode}...) as the JSON body. */
+    public Builder jsonBody(Object value) {
+      return payloadJson(value);
+    }
+  }
+}
