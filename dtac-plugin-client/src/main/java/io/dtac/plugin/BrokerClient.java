@@ -5,6 +5,7 @@ import io.dtac.broker.api.ListPluginsRequest;
 import io.dtac.broker.api.ListPluginsResponse;
 import io.dtac.broker.api.PluginCallRequest;
 import io.dtac.broker.api.PluginDescription;
+import io.dtac.plugin.internal.CallToken;
 import io.grpc.ChannelCredentials;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
@@ -26,7 +27,10 @@ import java.util.concurrent.TimeUnit;
  * themselves. {@link #close()} releases the channel; calls after it fail with UNAVAILABLE.
  *
  * <p>Calls block the calling thread. When made from inside an endpoint, the incoming call's
- * deadline and cancellation carry over to the outgoing call.
+ * deadline and cancellation carry over to the outgoing call, and so does its place in the call
+ * chain (the broker's call token), so the broker can refuse call cycles. All three travel in the
+ * gRPC {@code Context}: work handed to another thread keeps them if the context goes with it
+ * ({@code Context.currentContextExecutor(executor)}).
  */
 public final class BrokerClient implements AutoCloseable {
   private final String address;
@@ -36,7 +40,8 @@ public final class BrokerClient implements AutoCloseable {
   private BrokerClient(String address, ChannelCredentials credentials, String credential) {
     this.address = address;
     this.channel = Grpc.newChannelBuilder(target(address), credentials).build();
-    AgentServiceGrpc.AgentServiceBlockingStub s = AgentServiceGrpc.newBlockingStub(channel);
+    AgentServiceGrpc.AgentServiceBlockingStub s =
+        AgentServiceGrpc.newBlockingStub(channel).withInterceptors(CallToken.interceptor());
     if (credential != null && !credential.isEmpty()) {
       Metadata headers = new Metadata();
       headers.put(CREDENTIAL_HEADER, credential);

@@ -4,19 +4,27 @@ import io.dtac.broker.api.EndpointRequest;
 import io.dtac.broker.api.EndpointResponse;
 import io.dtac.broker.api.ListPluginsResponse;
 import io.dtac.broker.server.internal.AgentServiceImpl;
+import io.dtac.broker.server.internal.CallChainInterceptor;
+import io.dtac.broker.server.internal.CallChains;
 import io.dtac.broker.server.internal.CallRouter;
 import io.dtac.broker.server.internal.CallerAuthInterceptor;
 import io.dtac.broker.server.internal.CredentialStore;
+import io.dtac.broker.server.internal.HealthMonitor;
 import io.dtac.broker.server.internal.LoadedPlugin;
 import io.dtac.broker.server.internal.PluginDiscovery;
 import io.dtac.broker.server.internal.PluginLauncher;
 import io.dtac.broker.server.internal.PluginRegistry;
+import io.dtac.broker.server.internal.PluginSupervisor;
+import io.dtac.broker.server.internal.RequestGuard;
+import io.dtac.broker.server.internal.ShutdownGate;
+import io.grpc.Deadline;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.protobuf.services.HealthStatusManager;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -33,6 +41,11 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
@@ -53,6 +66,12 @@ import org.slf4j.LoggerFactory;
  * <p>Thread-safe. {@link #start()} may be called once; {@link #close()} stops every plugin
  * process and the broker's server, and is idempotent. A plugin that fails to load is reported
  * (logged, and listed by {@link #plugins()} as FAILED with the reason) while the others load.
+ *
+ * <p>Reliability: every brokered call has a deadline ({@link Builder#callTimeout}); call cycles
+ * and chains deeper than {@link Builder#maxCallDepth} are refused; a plugin whose process ends
+ * or that stops answering health checks is FAILED and restarted with exponential backoff
+ * ({@link Builder#restartBackoff}, {@link Builder#maxRestarts}); plugins can be loaded, unloaded
+ * and reloaded at runtime; {@link #close()} lets calls in flight finish first.
  */
 public final class PluginBroker implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(PluginBroker.class);
@@ -64,14 +83,43 @@ public final class PluginBroker implements AutoCloseable {
   private final CallRouter router;
   private final CredentialStore credentials = new CredentialStore();
   private final HealthStatusManager health = new HealthStatusManager();
+  private final CallChains chains;
+  private final ShutdownGate gate = new ShutdownGate();
+  private final ScheduledExecutorService timer;
+  private final ThreadPoolExecutor worker;
+  private final PluginSupervisor supervisor;
+  private volatile HealthMonitor healthMonitor;
   private final AtomicReference<Lifecycle> lifecycle = new AtomicReference<>(Lifecycle.NEW);
   private volatile Server server;
   private volatile PluginLauncher launcher;
 
   private PluginBroker(Builder b) {
     this.config = b;
-    this.registry = new PluginRegistry(b.listeners);
-    this.router = new CallRouter(registry, b.callTimeout);
+    this.chains = new CallChains(b.maxCallDepth);
+    ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, daemon("dtac-broker-timer"));
+    t.setRemoveOnCancelPolicy(true);
+    this.timer = t;
+    // Restarts block for a handshake; idle threads go away quickly so none outlive their work.
+    this.worker =
+        new ThreadPoolExecutor(
+            0, Integer.MAX_VALUE, 1, TimeUnit.SECONDS, new SynchronousQueue<>(), daemon("dtac-plugin-restart"));
+    this.supervisor =
+        new PluginSupervisor(
+            new PluginSupervisor.Policy(b.restartInitialDelay, b.restartMaxDelay, b.maxRestarts, b.restartWindow),
+            timer,
+            worker);
+    List<PluginStateListener> listeners = new ArrayList<>(b.listeners);
+    listeners.add(supervisor);
+    this.registry = new PluginRegistry(listeners);
+    this.router = new CallRouter(registry, b.callTimeout, chains, gate, b.maxMessageSize);
+  }
+
+  private static ThreadFactory daemon(String name) {
+    return r -> {
+      Thread t = new Thread(r, name);
+      t.setDaemon(true);
+      return t;
+    };
   }
 
   public static Builder builder() {
@@ -93,9 +141,13 @@ public final class PluginBroker implements AutoCloseable {
     server =
         NettyServerBuilder.forAddress(
                 new InetSocketAddress(config.host, config.port), InsecureServerCredentials.create())
+            .maxInboundMessageSize(config.maxMessageSize)
             .addService(
-                ServerInterceptors.intercept(
-                    new AgentServiceImpl(router, registry), new CallerAuthInterceptor(credentials)))
+                RequestGuard.guard(
+                    ServerInterceptors.intercept(
+                        new AgentServiceImpl(router, registry),
+                        new CallChainInterceptor(chains),
+                        new CallerAuthInterceptor(credentials))))
             .addService(health.getHealthService())
             .build()
             .start();
@@ -108,11 +160,22 @@ public final class PluginBroker implements AutoCloseable {
                 config.defaultSecure,
                 config.handshakeTimeout,
                 config.stopTimeout,
-                Map.copyOf(config.environment)),
+                Map.copyOf(config.environment),
+                config.maxMessageSize),
             credentials);
+    supervisor.start(registry, launcher);
     if (config.pluginDirectory != null) {
       loadAll(PluginDiscovery.find(config.pluginDirectory));
     }
+    healthMonitor =
+        new HealthMonitor(
+            registry,
+            timer,
+            config.healthCheckInterval,
+            config.healthCheckTimeout,
+            config.healthCheckFailures,
+            launcher::failUnresponsive);
+    healthMonitor.start();
     return this;
   }
 
@@ -129,8 +192,7 @@ public final class PluginBroker implements AutoCloseable {
     try {
       List<Future<?>> loads = new ArrayList<>();
       for (Path file : files) {
-        PluginConfig pc = config.pluginConfigs.getOrDefault(
-            PluginDiscovery.stem(file), PluginConfig.defaults(PluginDiscovery.stem(file)));
+        PluginConfig pc = configFor(file);
         if (!pc.enabled()) {
           LOG.info("plugin file {} is disabled by configuration; not launched", file.getFileName());
           continue;
@@ -146,6 +208,70 @@ public final class PluginBroker implements AutoCloseable {
       throw new IllegalStateException("plugin loader failed unexpectedly", e.getCause());
     } finally {
       pool.shutdownNow();
+    }
+  }
+
+  private PluginConfig configFor(Path file) {
+    String stem = PluginDiscovery.stem(file);
+    return config.pluginConfigs.getOrDefault(stem, PluginConfig.defaults(stem));
+  }
+
+  /**
+   * Loads one more plugin file at runtime, with the configuration the builder has for it (or the
+   * defaults). Blocks until it is RUNNING or FAILED.
+   *
+   * @return the plugin: RUNNING, or FAILED with the reason (for example a duplicate name)
+   * @throws IllegalStateException before {@link #start()} or after {@link #close()}
+   */
+  public PluginInfo load(Path file) {
+    return load(file, configFor(Objects.requireNonNull(file, "file")));
+  }
+
+  /** Like {@link #load(Path)}, with {@code pluginConfig}; it is loaded even if not enabled. */
+  public PluginInfo load(Path file, PluginConfig pluginConfig) {
+    Objects.requireNonNull(file, "file");
+    Objects.requireNonNull(pluginConfig, "pluginConfig");
+    requireRunning();
+    registry.forgetFailures(file);
+    LoadedPlugin loaded = launcher.load(file, pluginConfig);
+    if (loaded != null) {
+      return loaded.snapshot();
+    }
+    return registry.latestFor(file)
+        .orElseGet(() -> new PluginInfo(file.getFileName().toString(), PluginDiscovery.stem(file),
+            PluginState.FAILED, List.of(), file, 0, "load was interrupted"));
+  }
+
+  /**
+   * Stops a plugin (SIGTERM, then SIGKILL after the stop timeout) and forgets it: it is no longer
+   * listed, called or restarted. Calls in flight to it fail with UNAVAILABLE.
+   *
+   * @return its final state (STOPPED), or empty if no plugin has that name
+   * @throws IllegalStateException before {@link #start()} or after {@link #close()}
+   */
+  public Optional<PluginInfo> unload(String name) {
+    Objects.requireNonNull(name, "name");
+    requireRunning();
+    return supervisor.unload(name);
+  }
+
+  /**
+   * Restarts a plugin from its file (which may have changed) with the same configuration; its
+   * restart budget starts afresh. Works on FAILED plugins too. Blocks until it is RUNNING or
+   * FAILED; meanwhile calls to it fail with UNAVAILABLE (RESTARTING).
+   *
+   * @return the plugin afterwards, or empty if no plugin has that name
+   * @throws IllegalStateException before {@link #start()} or after {@link #close()}
+   */
+  public Optional<PluginInfo> reload(String name) {
+    Objects.requireNonNull(name, "name");
+    requireRunning();
+    return supervisor.reload(name);
+  }
+
+  private void requireRunning() {
+    if (lifecycle.get() != Lifecycle.STARTED || launcher == null) {
+      throw new IllegalStateException("the broker is not running (start() it first; it cannot be used after close())");
     }
   }
 
@@ -201,19 +327,47 @@ public final class PluginBroker implements AutoCloseable {
     }
   }
 
+  /**
+   * Like {@link #call(String, String, String, EndpointRequest)}, failing with DEADLINE_EXCEEDED
+   * when {@code timeout} passes first (the target's work is then cancelled).
+   */
+  public EndpointResponse call(
+      String pluginName, String path, String action, EndpointRequest request, Duration timeout) {
+    try {
+      return callAsync(pluginName, path, action, request, timeout).get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw Status.CANCELLED.withDescription("interrupted").asRuntimeException();
+    } catch (ExecutionException e) {
+      throw Status.fromThrowable(e.getCause()).asRuntimeException();
+    }
+  }
+
   /** Like {@link #call}, without blocking; the future fails with a {@link StatusRuntimeException}. */
   public CompletableFuture<EndpointResponse> callAsync(
       String pluginName, String path, String action, EndpointRequest request) {
+    return callAsync(pluginName, path, action, request, null);
+  }
+
+  /**
+   * Like {@link #callAsync(String, String, String, EndpointRequest)} with a timeout; null means
+   * the current gRPC context's deadline, else the broker's {@link Builder#callTimeout}.
+   */
+  public CompletableFuture<EndpointResponse> callAsync(
+      String pluginName, String path, String action, EndpointRequest request, Duration timeout) {
     Objects.requireNonNull(pluginName, "pluginName");
     Objects.requireNonNull(path, "path");
     Objects.requireNonNull(action, "action");
     Objects.requireNonNull(request, "request");
-    if (lifecycle.get() != Lifecycle.STARTED) {
+    if (lifecycle.get() == Lifecycle.NEW) {
       return CompletableFuture.failedFuture(
-          Status.UNAVAILABLE.withDescription("the broker is not running").asRuntimeException());
+          Status.UNAVAILABLE.withDescription("the broker is not started").asRuntimeException());
     }
     CompletableFuture<EndpointResponse> result = new CompletableFuture<>();
-    var routed = router.route(pluginName, path, action, request);
+    var routed =
+        router.route(
+            pluginName, path, action, request,
+            timeout == null ? null : Deadline.after(timeout.toNanos(), TimeUnit.NANOSECONDS));
     routed.addListener(
         () -> {
           try {
@@ -230,9 +384,12 @@ public final class PluginBroker implements AutoCloseable {
   }
 
   /**
-   * Stops every plugin (SIGTERM, then SIGKILL after the stop timeout, children included) and the
-   * broker's server. Idempotent; blocks until the processes are gone. If interrupted, finishes
-   * killing and restores the interrupt flag.
+   * Shuts down gracefully: refuses new calls (UNAVAILABLE; the broker's health turns
+   * NOT_SERVING), lets calls in flight finish for up to {@link Builder#drainTimeout} (including
+   * the nested calls they make), stops restarting plugins, then stops every plugin (SIGTERM, then
+   * SIGKILL after the stop timeout, children included) and the broker's server. Idempotent;
+   * blocks until the processes are gone. If interrupted, finishes killing and restores the
+   * interrupt flag.
    */
   @Override
   public void close() {
@@ -240,6 +397,22 @@ public final class PluginBroker implements AutoCloseable {
     if (previous == Lifecycle.CLOSED) {
       return;
     }
+    health.setStatus("", HealthCheckResponse.ServingStatus.NOT_SERVING);
+    boolean interrupted = false;
+    try {
+      if (!gate.drain(config.drainTimeout)) {
+        LOG.warn(
+            "{} calls still in flight after the drain timeout of {} ms; stopping the plugins anyway",
+            gate.inFlight(), config.drainTimeout.toMillis());
+      }
+    } catch (InterruptedException e) {
+      interrupted = true;
+    }
+    HealthMonitor monitor = healthMonitor;
+    if (monitor != null) {
+      monitor.close();
+    }
+    supervisor.close();
     Server s = server;
     if (s != null) {
       s.shutdown();
@@ -264,8 +437,13 @@ public final class PluginBroker implements AutoCloseable {
         }
       } catch (InterruptedException e) {
         s.shutdownNow();
-        Thread.currentThread().interrupt();
+        interrupted = true;
       }
+    }
+    timer.shutdownNow();
+    worker.shutdownNow();
+    if (interrupted) {
+      Thread.currentThread().interrupt();
     }
     LOG.info("plugin broker stopped");
   }
@@ -285,6 +463,16 @@ public final class PluginBroker implements AutoCloseable {
     private boolean defaultSecure = true;
     private final Map<String, String> environment = new LinkedHashMap<>();
     private final List<PluginStateListener> listeners = new ArrayList<>();
+    private Duration restartInitialDelay = Duration.ofSeconds(1);
+    private Duration restartMaxDelay = Duration.ofSeconds(30);
+    private int maxRestarts = 5;
+    private Duration restartWindow = Duration.ofMinutes(10);
+    private Duration healthCheckInterval = Duration.ofSeconds(5);
+    private Duration healthCheckTimeout = Duration.ofSeconds(2);
+    private int healthCheckFailures = 3;
+    private int maxCallDepth = CallChains.DEFAULT_MAX_DEPTH;
+    private int maxMessageSize = 4 * 1024 * 1024;
+    private Duration drainTimeout = Duration.ofSeconds(10);
 
     private Builder() {}
 
@@ -351,6 +539,72 @@ public final class PluginBroker implements AutoCloseable {
       return this;
     }
 
+    /**
+     * How long a failed plugin waits before its restart: {@code initialDelay} the first time,
+     * doubling with each restart within the restart window, at most {@code maxDelay}; defaults
+     * 1 s and 30 s.
+     */
+    public Builder restartBackoff(Duration initialDelay, Duration maxDelay) {
+      this.restartInitialDelay = Objects.requireNonNull(initialDelay, "initialDelay");
+      this.restartMaxDelay = Objects.requireNonNull(maxDelay, "maxDelay");
+      return this;
+    }
+
+    /**
+     * At most {@code restarts} restarts of one plugin within {@code window}; after that it stays
+     * FAILED until reloaded. Default 5 within 10 minutes; 0 disables restarting.
+     */
+    public Builder maxRestarts(int restarts, Duration window) {
+      this.maxRestarts = restarts;
+      this.restartWindow = Objects.requireNonNull(window, "window");
+      return this;
+    }
+
+    /** How often each plugin's gRPC health service is checked; default 5 s; zero disables checks. */
+    public Builder healthCheckInterval(Duration interval) {
+      this.healthCheckInterval = Objects.requireNonNull(interval, "interval");
+      return this;
+    }
+
+    /** How long a health check may take before it counts as failed; default 2 s. */
+    public Builder healthCheckTimeout(Duration timeout) {
+      this.healthCheckTimeout = Objects.requireNonNull(timeout, "timeout");
+      return this;
+    }
+
+    /**
+     * How many health checks in a row must fail before a plugin is considered hung (FAILED,
+     * killed and restarted); default 3.
+     */
+    public Builder healthCheckFailures(int failures) {
+      this.healthCheckFailures = failures;
+      return this;
+    }
+
+    /**
+     * The most hops a call chain may have (agent -> A -> B is 2 hops); a call that would make it
+     * longer is refused with FAILED_PRECONDITION. Default 8.
+     */
+    public Builder maxCallDepth(int depth) {
+      this.maxCallDepth = depth;
+      return this;
+    }
+
+    /**
+     * The largest message, in bytes, the broker accepts from a caller or a plugin (RESOURCE_EXHAUSTED
+     * beyond it); default 4 MiB, gRPC's default.
+     */
+    public Builder maxMessageSize(int bytes) {
+      this.maxMessageSize = bytes;
+      return this;
+    }
+
+    /** How long {@link PluginBroker#close()} lets calls in flight finish; default 10 s. */
+    public Builder drainTimeout(Duration timeout) {
+      this.drainTimeout = Objects.requireNonNull(timeout, "timeout");
+      return this;
+    }
+
     /** @throws IllegalArgumentException naming the first invalid setting */
     public PluginBroker build() {
       if (port < 0 || port > 65535) {
@@ -359,6 +613,31 @@ public final class PluginBroker implements AutoCloseable {
       requirePositive("handshakeTimeout", handshakeTimeout);
       requirePositive("callTimeout", callTimeout);
       requirePositive("stopTimeout", stopTimeout);
+      requirePositive("restartBackoff initialDelay", restartInitialDelay);
+      if (restartMaxDelay.compareTo(restartInitialDelay) < 0) {
+        throw new IllegalArgumentException(
+            "restartBackoff maxDelay (" + restartMaxDelay + ") must not be less than initialDelay ("
+                + restartInitialDelay + ")");
+      }
+      if (maxRestarts < 0) {
+        throw new IllegalArgumentException("maxRestarts must be 0 (never restart) or more, got " + maxRestarts);
+      }
+      requirePositive("maxRestarts window", restartWindow);
+      if (healthCheckInterval.isNegative()) {
+        throw new IllegalArgumentException(
+            "healthCheckInterval must be positive, or zero to disable checks; got " + healthCheckInterval);
+      }
+      requirePositive("healthCheckTimeout", healthCheckTimeout);
+      if (healthCheckFailures < 1) {
+        throw new IllegalArgumentException("healthCheckFailures must be at least 1, got " + healthCheckFailures);
+      }
+      if (maxCallDepth < 1) {
+        throw new IllegalArgumentException("maxCallDepth must be at least 1, got " + maxCallDepth);
+      }
+      if (maxMessageSize < 1024) {
+        throw new IllegalArgumentException("maxMessageSize must be at least 1024 bytes, got " + maxMessageSize);
+      }
+      requirePositive("drainTimeout", drainTimeout);
       return new PluginBroker(this);
     }
 

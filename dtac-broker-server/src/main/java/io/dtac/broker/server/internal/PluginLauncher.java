@@ -42,7 +42,8 @@ public final class PluginLauncher {
       boolean defaultSecure,
       Duration handshakeTimeout,
       Duration stopTimeout,
-      Map<String, String> environment) {}
+      Map<String, String> environment,
+      int maxMessageSize) {}
 
   private final PluginRegistry registry;
   private final Settings settings;
@@ -89,6 +90,7 @@ public final class PluginLauncher {
     }
     String rootPath = config.rootPath().orElse(info.rootPath());
     LoadedPlugin plugin = new LoadedPlugin(info.name(), rootPath, file);
+    plugin.config(config);
     LoadedPlugin holder = registry.add(plugin);
     if (holder != null) {
       process.stop(settings.stopTimeout());
@@ -114,7 +116,10 @@ public final class PluginLauncher {
       return null;
     }
     ManagedChannel channel =
-        NettyChannelBuilder.forAddress(info.host(), info.port()).usePlaintext().build();
+        NettyChannelBuilder.forAddress(info.host(), info.port())
+            .usePlaintext()
+            .maxInboundMessageSize(settings.maxMessageSize())
+            .build();
     registry.connected(plugin, process, channel);
     process.onExit().thenAccept(code -> exited(plugin, process, code));
     PluginServiceGrpc.newStub(channel)
@@ -148,7 +153,9 @@ public final class PluginLauncher {
     if (!process.isAlive()) {
       return null;
     }
-    registry.running(plugin, endpoints, plugin.rootPath());
+    if (!registry.running(plugin, endpoints, plugin.rootPath())) {
+      return null;
+    }
     LOG.info(
         "plugin {} loaded from {} (pid {}), root path '{}', endpoints: {}",
         plugin.name(), process.file().getFileName(), process.pid(), plugin.rootPath(),
@@ -157,15 +164,105 @@ public final class PluginLauncher {
   }
 
   private void exited(LoadedPlugin plugin, PluginProcess process, int code) {
-    if (plugin.process() != process || plugin.state() == PluginState.STOPPED) {
+    if (plugin.process() != process) {
       return;
     }
     ManagedChannel channel = plugin.channel();
     credentials.revoke(plugin.credential());
-    registry.transition(plugin, PluginState.FAILED, "process exited with code " + code);
+    // Only a live plugin fails here: a stopped one was stopped on purpose, a failed one already
+    // says why (e.g. it stopped answering and was killed for it).
+    if (registry.transitionFrom(plugin, LIVE, PluginState.FAILED, "process exited with code " + code)
+        && channel != null) {
+      channel.shutdownNow();
+    }
+  }
+
+  private static final Set<PluginState> LIVE =
+      Set.of(PluginState.STARTING, PluginState.RUNNING, PluginState.RESTARTING);
+
+  /**
+   * Fails a RUNNING plugin that stopped answering: its calls in flight fail at once and its
+   * process is killed (SIGKILL, children included: a hung process may ignore SIGTERM). Does not
+   * block.
+   */
+  public void failUnresponsive(LoadedPlugin plugin, String why) {
+    PluginProcess process = plugin.process();
+    ManagedChannel channel = plugin.channel();
+    if (!registry.transitionFrom(plugin, Set.of(PluginState.RUNNING), PluginState.FAILED, why)) {
+      return;
+    }
+    credentials.revoke(plugin.credential());
     if (channel != null) {
       channel.shutdownNow();
     }
+    if (process != null) {
+      process.kill();
+    }
+  }
+
+  /**
+   * Stops a plugin's process (politely, letting calls in flight finish within the stop timeout)
+   * and launches its file again with the same configuration: RESTARTING, then RUNNING or FAILED.
+   * The file must announce the same plugin name. Blocks until done; never throws.
+   *
+   * @return whether the plugin is RUNNING again
+   */
+  public boolean restart(LoadedPlugin plugin) {
+    PluginProcess old = plugin.process();
+    ManagedChannel oldChannel = plugin.channel();
+    credentials.revoke(plugin.credential());
+    plugin.detach();
+    registry.transition(plugin, PluginState.RESTARTING, plugin.failure());
+    if (oldChannel != null) {
+      oldChannel.shutdown();
+    }
+    if (old != null) {
+      old.stop(settings.stopTimeout());
+    }
+    if (oldChannel != null) {
+      oldChannel.shutdownNow();
+    }
+    Path file = plugin.file();
+    PluginConfig config = plugin.config();
+    String fileName = file.getFileName().toString();
+    try {
+      PluginDiscovery.check(file, config);
+    } catch (IOException | SecurityException e) {
+      registry.transition(plugin, PluginState.FAILED, e.getMessage());
+      return false;
+    }
+    String credential = credentials.issue();
+    Map<String, String> env = new HashMap<>(settings.environment());
+    env.put(BROKER_CREDENTIAL_ENV, credential);
+    PluginProcess process;
+    try {
+      process = PluginProcess.launch(file, env);
+    } catch (IOException e) {
+      registry.transition(plugin, PluginState.FAILED, "cannot start " + fileName + ": " + e.getMessage());
+      return false;
+    }
+    HandshakeParser.ConnectInfo info;
+    try {
+      info = HandshakeParser.parse(
+          process.awaitHandshakeLine(settings.handshakeTimeout()), PluginDiscovery.stem(file));
+    } catch (HandshakeException e) {
+      fail(plugin, process, "handshake failed: " + fileName + " " + e.getMessage());
+      return false;
+    } catch (InterruptedException e) {
+      process.kill();
+      registry.transition(plugin, PluginState.FAILED, "restart interrupted");
+      Thread.currentThread().interrupt();
+      return false;
+    }
+    if (!info.name().equals(plugin.name())) {
+      fail(plugin, process, fileName + " now announces plugin '" + info.name() + "', not '"
+          + plugin.name() + "'; load it as a new plugin instead");
+      return false;
+    }
+    plugin.credential(credential);
+    credentials.bind(credential, plugin.name());
+    process.renameLog(plugin.name());
+    return connectAndRegister(plugin, process, info, config) != null;
   }
 
   private void fail(LoadedPlugin plugin, PluginProcess process, String why) {

@@ -9,6 +9,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -29,6 +31,8 @@ public final class PluginProcess {
   private final Process process;
   private final CompletableFuture<String> firstLine = new CompletableFuture<>();
   private final Deque<String> stderrTail = new ArrayDeque<>();
+  /** What has arrived of the first stdout line while it is incomplete, for the timeout message. */
+  private final StringBuilder partialFirstLine = new StringBuilder();
   private volatile Logger log;
 
   private PluginProcess(Path file, Process process) {
@@ -71,6 +75,15 @@ public final class PluginProcess {
     return process.isAlive();
   }
 
+  /**
+   * The exit code of the ended process (128 + N when killed by signal N).
+   *
+   * @throws IllegalThreadStateException if it is still running
+   */
+  public int exitValue() {
+    return process.exitValue();
+  }
+
   /** Completes with the exit code when the process ends. */
   public CompletableFuture<Integer> onExit() {
     return process.onExit().thenApply(Process::exitValue);
@@ -98,7 +111,8 @@ public final class PluginProcess {
       }
     } catch (TimeoutException e) {
       throw new HandshakeException(
-          "printed no handshake line within " + timeout.toMillis() + " ms" + stderrSummary());
+          "printed no handshake line within " + timeout.toMillis() + " ms" + partialSummary()
+              + stderrSummary());
     } catch (ExecutionException e) {
       Throwable cause = e.getCause();
       if (cause instanceof HandshakeException) {
@@ -109,6 +123,15 @@ public final class PluginProcess {
             "exited with code " + process.exitValue() + " before printing its handshake line" + stderrSummary());
       }
       throw new HandshakeException("could not read its handshake line: " + cause);
+    }
+  }
+
+  private String partialSummary() {
+    synchronized (partialFirstLine) {
+      return partialFirstLine.length() == 0
+          ? ""
+          : " (it printed " + partialFirstLine.length() + " characters without ending the line: "
+              + HandshakeParser.quote(partialFirstLine.toString()) + ")";
     }
   }
 
@@ -123,13 +146,16 @@ public final class PluginProcess {
    * until the process is gone; idempotent.
    */
   public void stop(Duration grace) {
-    var descendants = process.descendants().toList();
+    Set<ProcessHandle> descendants = new HashSet<>(process.descendants().toList());
     if (process.isAlive()) {
       process.destroy();
       descendants.forEach(ProcessHandle::destroy);
       try {
         if (!process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
-          log.warn("did not stop within {} ms; killing it", grace.toMillis());
+          log.warn("did not stop within {} ms; killing it and its child processes", grace.toMillis());
+          // Children started during the grace period count too; once the process is gone its
+          // orphans can no longer be found through it.
+          process.descendants().forEach(descendants::add);
           process.destroyForcibly();
           process.waitFor(5, TimeUnit.SECONDS);
         }
@@ -174,6 +200,11 @@ public final class PluginProcess {
           overflow = false;
         } else if (line.length() < HandshakeParser.MAX_LINE_LENGTH) {
           line.append((char) c);
+          if (first) {
+            synchronized (partialFirstLine) {
+              partialFirstLine.append((char) c);
+            }
+          }
         } else if (!overflow) {
           overflow = true;
           if (first) {
