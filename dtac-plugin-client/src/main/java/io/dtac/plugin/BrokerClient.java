@@ -7,10 +7,13 @@ import io.dtac.broker.api.PluginCallRequest;
 import io.dtac.broker.api.PluginDescription;
 import io.dtac.plugin.internal.CallToken;
 import io.grpc.ChannelCredentials;
+import io.grpc.Context;
+import io.grpc.Deadline;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.MetadataUtils;
 import java.time.Duration;
@@ -146,11 +149,32 @@ public final class BrokerClient implements AutoCloseable {
     if (timeout != null) {
       s = s.withDeadlineAfter(timeout.toNanos(), TimeUnit.NANOSECONDS);
     }
+    Deadline deadline = earliest(s.getCallOptions().getDeadline(), Context.current().getDeadline());
+    long allowedMillis =
+        deadline == null ? 0 : (deadline.timeRemaining(TimeUnit.NANOSECONDS) + 999_999) / 1_000_000;
     try {
       return Protos.fromProto(s.callPlugin(call).getResponse());
     } catch (StatusRuntimeException e) {
+      if (e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED
+          && deadline != null
+          && deadline.isExpired()) {
+        // The deadline ran out here, before the broker's answer (which names the target) came.
+        throw new PluginCallException(
+            Status.DEADLINE_EXCEEDED
+                .withDescription(
+                    "call to plugin '" + pluginName + "' endpoint '" + call.getAction() + ":" + method
+                        + "' did not complete within its deadline of " + allowedMillis + " ms")
+                .asRuntimeException());
+      }
       throw new PluginCallException(e);
     }
+  }
+
+  private static Deadline earliest(Deadline a, Deadline b) {
+    if (a == null) {
+      return b;
+    }
+    return b == null ? a : a.minimum(b);
   }
 
   /** The names of the loaded plugins this caller may see, in load order. */

@@ -11,13 +11,13 @@ import io.dtac.broker.server.internal.CallerAuthInterceptor;
 import io.dtac.broker.server.internal.CredentialStore;
 import io.dtac.broker.server.internal.HealthMonitor;
 import io.dtac.broker.server.internal.LoadedPlugin;
+import io.dtac.broker.server.internal.MetadataLimitInterceptor;
 import io.dtac.broker.server.internal.PluginDiscovery;
 import io.dtac.broker.server.internal.PluginLauncher;
 import io.dtac.broker.server.internal.PluginRegistry;
 import io.dtac.broker.server.internal.PluginSupervisor;
 import io.dtac.broker.server.internal.RequestGuard;
 import io.dtac.broker.server.internal.ShutdownGate;
-import io.grpc.Deadline;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
@@ -142,12 +142,14 @@ public final class PluginBroker implements AutoCloseable {
         NettyServerBuilder.forAddress(
                 new InetSocketAddress(config.host, config.port), InsecureServerCredentials.create())
             .maxInboundMessageSize(config.maxMessageSize)
+            .maxInboundMetadataSize(MetadataLimitInterceptor.TRANSPORT_MAX_BYTES)
             .addService(
                 RequestGuard.guard(
                     ServerInterceptors.intercept(
                         new AgentServiceImpl(router, registry),
                         new CallChainInterceptor(chains),
-                        new CallerAuthInterceptor(credentials))))
+                        new CallerAuthInterceptor(credentials),
+                        new MetadataLimitInterceptor())))
             .addService(health.getHealthService())
             .build()
             .start();
@@ -367,7 +369,7 @@ public final class PluginBroker implements AutoCloseable {
     var routed =
         router.route(
             pluginName, path, action, request,
-            timeout == null ? null : Deadline.after(timeout.toNanos(), TimeUnit.NANOSECONDS));
+            timeout);
     routed.addListener(
         () -> {
           try {

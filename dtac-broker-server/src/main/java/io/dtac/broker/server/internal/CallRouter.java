@@ -76,11 +76,11 @@ public final class CallRouter {
   }
 
   /**
-   * Like {@link #route(String, String, String, EndpointRequest)} with an explicit deadline (null:
-   * the context's, else the default).
+   * Like {@link #route(String, String, String, EndpointRequest)} with an explicit timeout (null:
+   * the context's deadline, else the default).
    */
   public ListenableFuture<EndpointResponse> route(
-      String pluginName, String method, String action, EndpointRequest request, Deadline deadline) {
+      String pluginName, String method, String action, EndpointRequest request, Duration timeout) {
     try {
       gate.enter(CallChains.PARENT.get() != null);
     } catch (StatusRuntimeException e) {
@@ -111,13 +111,16 @@ public final class CallRouter {
       gate.exit();
       return Futures.immediateFailedFuture(e);
     }
-    if (deadline == null) {
-      deadline = Context.current().getDeadline();
+    Deadline deadline = Context.current().getDeadline();
+    long allowedMillis;
+    if (timeout != null || deadline == null) {
+      Duration allowed = timeout != null ? timeout : defaultTimeout;
+      deadline = Deadline.after(allowed.toNanos(), TimeUnit.NANOSECONDS);
+      allowedMillis = allowed.toMillis();
+    } else {
+      allowedMillis = (deadline.timeRemaining(TimeUnit.NANOSECONDS) + 999_999) / 1_000_000;
     }
-    if (deadline == null) {
-      deadline = Deadline.after(defaultTimeout.toNanos(), TimeUnit.NANOSECONDS);
-    }
-    long allowedMillis = (deadline.timeRemaining(TimeUnit.NANOSECONDS) + 500_000) / 1_000_000;
+    Deadline callDeadline = deadline;
     PluginProcess process = target.process();
     SettableFuture<EndpointResponse> result = SettableFuture.create();
     String callKey = key;
@@ -134,7 +137,7 @@ public final class CallRouter {
       hop.close();
       gate.exit();
       return Futures.immediateFailedFuture(
-          explain(target, process, callKey, Status.fromThrowable(e), allowedMillis));
+          explain(target, process, callKey, Status.fromThrowable(e), callDeadline, allowedMillis));
     }
     Futures.addCallback(
         sent,
@@ -156,9 +159,9 @@ public final class CallRouter {
               process
                   .onExit()
                   .completeOnTimeout(null, EXIT_GRACE_MILLIS, TimeUnit.MILLISECONDS)
-                  .whenComplete((code, e) -> fail(result, explain(target, process, callKey, status, allowedMillis)));
+                  .whenComplete((code, e) -> fail(result, explain(target, process, callKey, status, callDeadline, allowedMillis)));
             } else {
-              fail(result, explain(target, process, callKey, status, allowedMillis));
+              fail(result, explain(target, process, callKey, status, callDeadline, allowedMillis));
             }
           }
         },
@@ -268,7 +271,12 @@ public final class CallRouter {
    *     restarted since, and the caller should learn what happened to the one it called
    */
   private static StatusRuntimeException explain(
-      LoadedPlugin target, PluginProcess process, String key, Status status, long allowedMillis) {
+      LoadedPlugin target,
+      PluginProcess process,
+      String key,
+      Status status,
+      Deadline deadline,
+      long allowedMillis) {
     boolean exited = process != null && !process.isAlive();
     boolean failed =
         target.state() == PluginState.FAILED && (process == null || target.process() == process);
@@ -283,6 +291,10 @@ public final class CallRouter {
     }
     switch (status.getCode()) {
       case DEADLINE_EXCEEDED:
+        if (!deadline.isExpired()) {
+          // The target's own call ran out of time (e.g. a shorter timeout it set): its words.
+          return status.asRuntimeException();
+        }
         return Status.DEADLINE_EXCEEDED
             .withDescription(
                 "call to plugin '" + target.name() + "' endpoint '" + key

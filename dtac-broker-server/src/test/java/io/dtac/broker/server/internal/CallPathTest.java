@@ -101,6 +101,17 @@ class CallPathTest {
   }
 
   @Test
+  void thousandsOfCallHeadersAreResourceExhausted() {
+    Metadata headers = new Metadata();
+    for (int i = 0; i < 3000; i++) {
+      headers.put(Metadata.Key.of("x-h" + i, Metadata.ASCII_STRING_MARSHALLER), "v" + i);
+    }
+    Status s = broker.callRaw(call("Echo", "echo", "read").toByteArray(), headers);
+    assertEquals(Status.Code.RESOURCE_EXHAUSTED, s.getCode());
+    assertTrue(s.getDescription().matches("the call carries 30[0-9][0-9] metadata entries \\([0-9]+ bytes\\); the broker accepts at most 8192 bytes of metadata per call"), s.getDescription());
+  }
+
+  @Test
   void aForgedCallTokenIsRefused() {
     Metadata headers = new Metadata();
     headers.put(CallChains.TOKEN_HEADER, "forged-token");

@@ -93,7 +93,8 @@ final class InProcessBroker implements AutoCloseable {
                     ServerInterceptors.intercept(
                         new AgentServiceImpl(router, registry),
                         new CallChainInterceptor(chains),
-                        new CallerAuthInterceptor(credentials))))
+                        new CallerAuthInterceptor(credentials),
+                        new MetadataLimitInterceptor())))
             .build()
             .start();
     brokerChannel = InProcessChannelBuilder.forName(brokerName).build();
