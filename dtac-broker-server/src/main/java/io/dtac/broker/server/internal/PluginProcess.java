@@ -31,6 +31,7 @@ public final class PluginProcess {
   private final Process process;
   private final CompletableFuture<String> firstLine = new CompletableFuture<>();
   private final Deque<String> stderrTail = new ArrayDeque<>();
+  private final CompletableFuture<Void> stderrDone = new CompletableFuture<>();
   /** What has arrived of the first stdout line while it is incomplete, for the timeout message. */
   private final StringBuilder partialFirstLine = new StringBuilder();
   private volatile Logger log;
@@ -106,8 +107,7 @@ public final class PluginProcess {
       try {
         return firstLine.get(500, TimeUnit.MILLISECONDS);
       } catch (TimeoutException e) {
-        throw new HandshakeException(
-            "exited with code " + process.exitValue() + " before printing its handshake line" + stderrSummary());
+        throw exitedEarly();
       }
     } catch (TimeoutException e) {
       throw new HandshakeException(
@@ -118,12 +118,26 @@ public final class PluginProcess {
       if (cause instanceof HandshakeException) {
         throw (HandshakeException) cause;
       }
-      if (cause != null && cause.getClass() == IOException.class && !process.isAlive()) {
+      if (cause != null && cause.getClass() == IOException.class) {
+        // stdout ended without a line: the process is exiting (or closed stdout on purpose).
+        if (process.waitFor(1, TimeUnit.SECONDS)) {
+          throw exitedEarly();
+        }
         throw new HandshakeException(
-            "exited with code " + process.exitValue() + " before printing its handshake line" + stderrSummary());
+            "closed its stdout without printing its handshake line" + stderrSummary());
       }
       throw new HandshakeException("could not read its handshake line: " + cause);
     }
+  }
+
+  private HandshakeException exitedEarly() throws InterruptedException {
+    try {
+      stderrDone.get(500, TimeUnit.MILLISECONDS);
+    } catch (ExecutionException | TimeoutException e) {
+      // report what arrived so far
+    }
+    return new HandshakeException(
+        "exited with code " + process.exitValue() + " before printing its handshake line" + stderrSummary());
   }
 
   private String partialSummary() {
@@ -224,6 +238,9 @@ public final class PluginProcess {
     }
     if (first) {
       firstLine.completeExceptionally(new IOException(stream + " closed"));
+    }
+    if (stream.equals("stderr")) {
+      stderrDone.complete(null);
     }
   }
 
