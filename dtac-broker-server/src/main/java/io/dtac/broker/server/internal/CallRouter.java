@@ -137,7 +137,7 @@ public final class CallRouter {
       hop.close();
       gate.exit();
       return Futures.immediateFailedFuture(
-          explain(target, process, callKey, Status.fromThrowable(e), callDeadline, allowedMillis));
+          explain(target, process, callKey, Status.fromThrowable(e), true, callDeadline, allowedMillis));
     }
     Futures.addCallback(
         sent,
@@ -153,15 +153,17 @@ public final class CallRouter {
           public void onFailure(Throwable t) {
             hop.close();
             Status status = Status.fromThrowable(t);
-            if (transportFailure(target, process, status)) {
+            boolean transport = transportFailure(target, status);
+            if (transport && process != null && process.isAlive()) {
               // The connection broke: the process is probably dying; give it a moment so the
               // caller learns its exit code rather than "io exception".
               process
                   .onExit()
                   .completeOnTimeout(null, EXIT_GRACE_MILLIS, TimeUnit.MILLISECONDS)
-                  .whenComplete((code, e) -> fail(result, explain(target, process, callKey, status, callDeadline, allowedMillis)));
+                  .whenComplete((code, e) -> fail(result,
+                      explain(target, process, callKey, status, true, callDeadline, allowedMillis)));
             } else {
-              fail(result, explain(target, process, callKey, status, callDeadline, allowedMillis));
+              fail(result, explain(target, process, callKey, status, transport, callDeadline, allowedMillis));
             }
           }
         },
@@ -174,8 +176,13 @@ public final class CallRouter {
     result.setException(e);
   }
 
-  private static boolean transportFailure(LoadedPlugin target, PluginProcess process, Status status) {
-    if (status.getCode() != Status.Code.UNAVAILABLE || process == null || !process.isAlive()) {
+  /**
+   * Whether an UNAVAILABLE came from the connection to the target rather than from the target
+   * itself (an endpoint may answer UNAVAILABLE, e.g. when a plugin it calls is down): the
+   * transport attaches the cause, or the channel is no longer READY.
+   */
+  private static boolean transportFailure(LoadedPlugin target, Status status) {
+    if (status.getCode() != Status.Code.UNAVAILABLE) {
       return false;
     }
     ManagedChannel channel = target.channel();
@@ -275,6 +282,7 @@ public final class CallRouter {
       PluginProcess process,
       String key,
       Status status,
+      boolean transport,
       Deadline deadline,
       long allowedMillis) {
     boolean exited = process != null && !process.isAlive();
@@ -301,6 +309,9 @@ public final class CallRouter {
                     + "' did not complete within its deadline of " + allowedMillis + " ms")
             .asRuntimeException();
       case UNAVAILABLE:
+        if (!transport) {
+          return status.asRuntimeException();
+        }
         return Status.UNAVAILABLE
             .withDescription(
                 "plugin '" + target.name() + "' is unavailable: " + status.getDescription())

@@ -9,6 +9,7 @@ import io.dtac.broker.server.PluginConfig;
 import io.dtac.broker.server.PluginInfo;
 import io.dtac.broker.server.PluginState;
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
@@ -136,7 +137,9 @@ public final class PluginLauncher {
                       .setBrokerAddress(settings.brokerAddress())
                       .build());
     } catch (StatusRuntimeException e) {
-      fail(plugin, process, "Register failed: " + e.getStatus());
+      Status status = e.getStatus();
+      fail(plugin, process, "Register failed: " + status.getCode() + ": " + status.getDescription()
+          + (status.getCause() == null ? "" : " (" + status.getCause().getMessage() + ")"));
       return null;
     }
     List<PluginEndpoint> endpoints = new ArrayList<>();

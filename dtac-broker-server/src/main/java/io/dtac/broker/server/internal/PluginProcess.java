@@ -8,10 +8,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashSet;
-import java.util.Set;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -178,7 +180,20 @@ public final class PluginProcess {
         Thread.currentThread().interrupt();
       }
     }
-    descendants.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
+    List<CompletableFuture<ProcessHandle>> orphans = new ArrayList<>();
+    for (ProcessHandle h : descendants) {
+      if (h.isAlive()) {
+        h.destroyForcibly();
+        orphans.add(h.onExit());
+      }
+    }
+    try {
+      CompletableFuture.allOf(orphans.toArray(CompletableFuture[]::new)).get(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException e) {
+      log.warn("child processes {} may still be running", orphans.size());
+    }
     try {
       process.getOutputStream().close();
     } catch (IOException ignored) {

@@ -122,20 +122,26 @@ public final class PluginRegistry {
     return true;
   }
 
-  /** The latest record of plugin file {@code file}: its named plugin, else its latest unnamed failure. */
+  /**
+   * The latest record of plugin file {@code file}: its latest failure before it was named (e.g.
+   * a duplicate name), else its named plugin.
+   */
   public Optional<PluginInfo> latestFor(Path file) {
-    for (LoadedPlugin p : ordered) {
-      if (file.equals(p.file())) {
-        return Optional.of(p.snapshot());
-      }
-    }
     PluginInfo latest = null;
     for (PluginInfo info : unnamedFailures) {
       if (file.equals(info.file())) {
         latest = info;
       }
     }
-    return Optional.ofNullable(latest);
+    if (latest != null) {
+      return Optional.of(latest);
+    }
+    for (LoadedPlugin p : ordered) {
+      if (file.equals(p.file())) {
+        return Optional.of(p.snapshot());
+      }
+    }
+    return Optional.empty();
   }
 
   /** Forgets the unnamed failures of {@code file} (before it is loaded again). */

@@ -1,0 +1,141 @@
+package io.dtac.examples;
+
+import static io.dtac.examples.Fixtures.alive;
+import static io.dtac.examples.Fixtures.failure;
+import static io.dtac.examples.Fixtures.json;
+import static io.dtac.examples.Fixtures.params;
+import static io.dtac.examples.Fixtures.pid;
+import static io.dtac.examples.Fixtures.value;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.dtac.broker.api.EndpointRequest;
+import io.dtac.broker.api.EndpointResponse;
+import io.dtac.broker.server.PluginBroker;
+import io.dtac.broker.server.PluginInfo;
+import io.dtac.broker.server.PluginState;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Loading, unloading and reloading plugins at runtime, and shutting the broker down gracefully. */
+class LifecycleIT {
+  @TempDir Path tmp;
+
+  @Test
+  void pluginsAreLoadedUnloadedAndReloadedAtRuntime() throws Exception {
+    Path plugins = ExamplePlugins.copyTo(tmp, "hello.plugin");
+    Path spare = Files.createDirectories(tmp.resolve("spare"));
+    Files.copy(ExamplePlugins.dir().resolve("calculator.plugin"), spare.resolve("calculator.plugin"),
+        java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+    try (PluginBroker broker = PluginBroker.builder().pluginDirectory(plugins)
+        .handshakeTimeout(Duration.ofSeconds(30)).build().start()) {
+      PluginInfo calculator = broker.load(spare.resolve("calculator.plugin"));
+      assertEquals(PluginState.RUNNING, calculator.state(), calculator.toString());
+      assertEquals(8, value(broker.call("CalculatorPlugin", "calculate_via_hello", "create",
+          json(Map.of("operation", "add", "a", 5, "b", 3)))).get("result").asInt());
+
+      PluginInfo again = broker.load(spare.resolve("calculator.plugin"));
+      assertEquals(PluginState.FAILED, again.state());
+      assertTrue(again.failure().get().startsWith("duplicate plugin name 'CalculatorPlugin'"), again.toString());
+
+      long calculatorPid = calculator.pid().getAsLong();
+      PluginInfo unloaded = broker.unload("CalculatorPlugin").orElseThrow();
+      assertEquals(PluginState.STOPPED, unloaded.state());
+      assertFalse(alive(calculatorPid));
+      assertTrue(broker.plugin("CalculatorPlugin").isEmpty());
+      assertFalse(broker.listPlugins().getPluginsList().contains("CalculatorPlugin"));
+      StatusRuntimeException gone = failure(() ->
+          broker.call("CalculatorPlugin", "calculate", "create", EndpointRequest.getDefaultInstance()));
+      assertEquals(Status.Code.NOT_FOUND, gone.getStatus().getCode());
+      assertTrue(broker.unload("CalculatorPlugin").isEmpty());
+
+      long helloPid = pid(broker, "HelloPlugin");
+      PluginInfo reloaded = broker.reload("HelloPlugin").orElseThrow();
+      assertEquals(PluginState.RUNNING, reloaded.state(), reloaded.toString());
+      assertNotEquals(helloPid, reloaded.pid().getAsLong());
+      assertFalse(alive(helloPid));
+      assertEquals("Hello from HelloPlugin",
+          value(broker.call("HelloPlugin", "hello", "read", EndpointRequest.getDefaultInstance())).get("message").asText());
+      assertTrue(broker.reload("NoSuchPlugin").isEmpty());
+
+      PluginInfo missing = broker.load(spare.resolve("missing.plugin"));
+      assertEquals(PluginState.FAILED, missing.state());
+    }
+  }
+
+  @Test
+  void closeLetsCallsInFlightFinishRefusesNewOnesThenStopsEveryProcessAndItsChildren() throws Exception {
+    Path plugins = ExamplePlugins.copyTo(tmp);
+    Fixtures.testPlugin(plugins, "Alpha");
+    Fixtures.testPlugin(plugins, "Beta");
+    // A plugin that ignores SIGTERM (so do its children, which inherit that) and has a child
+    // process of its own: stopping it takes SIGKILL for the whole tree.
+    ExamplePlugins.script(plugins, "stubborn.plugin", String.join("\n",
+        "trap '' TERM",
+        "sleep 600 &",
+        Fixtures.javaCommand(io.dtac.examples.reliability.TestPlugin.class.getName(), "Stubborn"),
+        "while :; do sleep 1; done"));
+    List<String> stopped = new ArrayList<>();
+    PluginBroker broker = PluginBroker.builder()
+        .pluginDirectory(plugins)
+        .handshakeTimeout(Duration.ofSeconds(30))
+        .stopTimeout(Duration.ofSeconds(1))
+        .listener((p, from) -> {
+          if (p.state() == PluginState.STOPPED) {
+            synchronized (stopped) {
+              stopped.add(p.name());
+            }
+          }
+        })
+        .build()
+        .start();
+    List<Long> processes = new ArrayList<>();
+    for (PluginInfo p : broker.plugins()) {
+      assertEquals(PluginState.RUNNING, p.state(), p.toString());
+      long pid = p.pid().getAsLong();
+      processes.add(pid);
+      ProcessHandle.of(pid).ifPresent(h -> h.descendants().forEach(d -> processes.add(d.pid())));
+    }
+    assertTrue(processes.size() >= 5, "three plugins, the stubborn one with two children: " + processes);
+
+    // In flight (admitted when callAsync returns): Alpha sleeps, then calls Beta; that nested
+    // call arrives during the shutdown.
+    CompletableFuture<EndpointResponse> inFlight = broker.callAsync("Alpha", "relay", "create",
+        json(Map.of("path", List.of("Beta"), "method", "echo", "sleepMs", 2000, "params", Map.of("nonce", "late"))));
+    CompletableFuture<Void> closing = CompletableFuture.runAsync(broker::close);
+    Awaitility.await("new calls refused").atMost(Duration.ofSeconds(10)).until(() -> {
+      try {
+        broker.call("Beta", "echo", "read", params("nonce", "new"));
+        return false;
+      } catch (StatusRuntimeException e) {
+        assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode());
+        assertEquals("the broker is shutting down and accepts no new calls", e.getStatus().getDescription());
+        return true;
+      }
+    });
+    assertEquals("late", value(inFlight.get(30, TimeUnit.SECONDS)).get("nonce").asText(),
+        "the call in flight, and the nested call it made during shutdown, complete");
+    closing.get(60, TimeUnit.SECONDS);
+    for (long pid : processes) {
+      assertFalse(alive(pid), "process " + pid + " outlived close()");
+    }
+    synchronized (stopped) {
+      assertEquals(List.of("Alpha", "Beta", "Stubborn"), stopped.stream().sorted().collect(Collectors.toList()));
+    }
+    broker.close();
+  }
+}
