@@ -16,8 +16,13 @@ import io.dtac.broker.api.EndpointResponse;
 import io.dtac.broker.server.PluginBroker;
 import io.dtac.broker.server.PluginInfo;
 import io.dtac.broker.server.PluginState;
+import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -48,9 +53,13 @@ class LifecycleIT {
       assertEquals(8, value(broker.call("CalculatorPlugin", "calculate_via_hello", "create",
           json(Map.of("operation", "add", "a", 5, "b", 3)))).get("result").asInt());
 
-      PluginInfo again = broker.load(spare.resolve("calculator.plugin"));
+      // A second file announcing the same name is refused right after its handshake.
+      Path impostor = ExamplePlugins.script(spare, "impostor.plugin",
+          "echo 'CONNECT{{CalculatorPlugin:calculator:grpc:tcp:127.0.0.1:1:plug_api_1.0:[]}}'; sleep 30");
+      PluginInfo again = broker.load(impostor);
       assertEquals(PluginState.FAILED, again.state());
       assertTrue(again.failure().get().startsWith("duplicate plugin name 'CalculatorPlugin'"), again.toString());
+      assertFalse(alive(again.pid().getAsLong()));
 
       long calculatorPid = calculator.pid().getAsLong();
       PluginInfo unloaded = broker.unload("CalculatorPlugin").orElseThrow();
@@ -81,7 +90,6 @@ class LifecycleIT {
   void closeLetsCallsInFlightFinishRefusesNewOnesThenStopsEveryProcessAndItsChildren() throws Exception {
     Path plugins = ExamplePlugins.copyTo(tmp);
     Fixtures.testPlugin(plugins, "Alpha");
-    Fixtures.testPlugin(plugins, "Beta");
     // A plugin that ignores SIGTERM (so do its children, which inherit that) and has a child
     // process of its own: stopping it takes SIGKILL for the whole tree.
     ExamplePlugins.script(plugins, "stubborn.plugin", String.join("\n",
@@ -110,16 +118,20 @@ class LifecycleIT {
       processes.add(pid);
       ProcessHandle.of(pid).ifPresent(h -> h.descendants().forEach(d -> processes.add(d.pid())));
     }
-    assertTrue(processes.size() >= 5, "three plugins, the stubborn one with two children: " + processes);
+    assertTrue(processes.size() >= 4, "two plugins, the stubborn one with two children: " + processes);
 
-    // In flight (admitted when callAsync returns): Alpha sleeps, then calls Beta; that nested
-    // call arrives during the shutdown.
+    // In flight (admitted when callAsync returns): Alpha sleeps, then calls Stubborn; that
+    // nested call arrives during the shutdown.
     CompletableFuture<EndpointResponse> inFlight = broker.callAsync("Alpha", "relay", "create",
-        json(Map.of("path", List.of("Beta"), "method", "echo", "sleepMs", 2000, "params", Map.of("nonce", "late"))));
+        json(Map.of("path", List.of("Stubborn"), "method", "echo", "sleepMs", 2000, "params", Map.of("nonce", "late"))));
+    ManagedChannel toBroker = NettyChannelBuilder.forTarget(broker.brokerAddress()).usePlaintext().build();
+    HealthGrpc.HealthBlockingStub health = HealthGrpc.newBlockingStub(toBroker);
+    assertEquals(HealthCheckResponse.ServingStatus.SERVING,
+        health.check(HealthCheckRequest.getDefaultInstance()).getStatus());
     CompletableFuture<Void> closing = CompletableFuture.runAsync(broker::close);
     Awaitility.await("new calls refused").atMost(Duration.ofSeconds(10)).until(() -> {
       try {
-        broker.call("Beta", "echo", "read", params("nonce", "new"));
+        broker.call("Stubborn", "echo", "read", params("nonce", "new"));
         return false;
       } catch (StatusRuntimeException e) {
         assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode());
@@ -127,6 +139,9 @@ class LifecycleIT {
         return true;
       }
     });
+    assertEquals(HealthCheckResponse.ServingStatus.NOT_SERVING,
+        health.check(HealthCheckRequest.getDefaultInstance()).getStatus(), "the broker reports it is shutting down");
+    toBroker.shutdownNow();
     assertEquals("late", value(inFlight.get(30, TimeUnit.SECONDS)).get("nonce").asText(),
         "the call in flight, and the nested call it made during shutdown, complete");
     closing.get(60, TimeUnit.SECONDS);
@@ -134,7 +149,7 @@ class LifecycleIT {
       assertFalse(alive(pid), "process " + pid + " outlived close()");
     }
     synchronized (stopped) {
-      assertEquals(List.of("Alpha", "Beta", "Stubborn"), stopped.stream().sorted().collect(Collectors.toList()));
+      assertEquals(List.of("Alpha", "Stubborn"), stopped.stream().sorted().collect(Collectors.toList()));
     }
     broker.close();
   }

@@ -1,5 +1,6 @@
 package io.dtac.examples.reliability;
 
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.ByteString;
@@ -29,7 +30,6 @@ import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -160,9 +160,7 @@ public final class TestPlugin extends PluginBase {
     if (path.size() == 1) {
       method = body.path("method").asText("echo");
       action = Action.fromWireName(body.path("action").asText("read"));
-      Iterator<Map.Entry<String, JsonNode>> params = body.path("params").fields();
-      while (params.hasNext()) {
-        Map.Entry<String, JsonNode> p = params.next();
+      for (Map.Entry<String, JsonNode> p : body.path("params").properties()) {
         String value = p.getValue().asText();
         out.parameter(p.getKey(), "$TOKEN".equals(value) ? r.metadata().getOrDefault("dtac-call-token", "") : value);
       }
@@ -172,13 +170,13 @@ public final class TestPlugin extends PluginBase {
     } else {
       method = "relay";
       action = Action.CREATE;
-      Map<String, Object> rest = JSON.convertValue(body, Map.class);
+      Map<String, Object> rest = JSON.convertValue(body, new TypeReference<Map<String, Object>>() {});
       rest.put("path", path.subList(1, path.size()));
       rest.remove("sleepMs");
       rest.remove("timeoutMs");
       out.jsonBody(rest);
     }
-    body.path("metadata").fields().forEachRemaining(e -> out.metadata(e.getKey(), e.getValue().asText()));
+    body.path("metadata").properties().forEach(e -> out.metadata(e.getKey(), e.getValue().asText()));
     long timeoutMs = body.path("timeoutMs").asLong(0);
     Response response =
         timeoutMs > 0
