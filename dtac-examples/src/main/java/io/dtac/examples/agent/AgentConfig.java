@@ -141,8 +141,7 @@ final class AgentConfig {
         throw new IllegalArgumentException(where + ": 'plugins' must be an object keyed by plugin"
             + " file name without '.plugin', e.g. {\"hello\": {\"config\": {\"message\": \"Hi\"}}}");
       }
-      for (Iterator<Map.Entry<String, JsonNode>> it = all.fields(); it.hasNext(); ) {
-        Map.Entry<String, JsonNode> e = it.next();
+      for (Map.Entry<String, JsonNode> e : all.properties()) {
         plugins.add(plugin(where + ": plugins." + e.getKey(), e.getKey(), e.getValue()));
       }
     }

@@ -188,9 +188,13 @@ final class AgentHome {
    */
   <T> T locked(IoSupplier<T> action) throws IOException {
     try (FileChannel ch = FileChannel.open(dir.resolve(".lock"),
-            Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE), ownerOnlyFileAttributes());
-        FileLock ignored = ch.lock()) {
-      return action.get();
+            Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE), ownerOnlyFileAttributes())) {
+      FileLock lock = ch.lock();
+      try {
+        return action.get();
+      } finally {
+        lock.release();
+      }
     }
   }
 

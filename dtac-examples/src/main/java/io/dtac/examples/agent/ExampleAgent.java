@@ -108,8 +108,6 @@ public final class ExampleAgent {
 
   private int agent(CommandLine cl) throws IOException {
     AgentConfig config = cl.config().map(AgentConfig::read).orElseGet(AgentConfig::defaults);
-    AgentHome home = AgentHome.open(AgentHome.locate(env));
-    configureLogging(home.rotateLog());
     int port = cl.port().orElse(config.port().orElse(DEFAULT_PORT));
     Path plugins = cl.plugins().or(config::pluginsDir).orElseGet(ExampleAgent::examplePlugins);
     if (!Files.isDirectory(plugins)) {
@@ -117,6 +115,8 @@ public final class ExampleAgent {
           + (cl.plugins().isPresent() || config.pluginsDir().isPresent()
               ? "" : "; build the example plugins with: mvn -B -q -DskipTests package"));
     }
+    AgentHome home = AgentHome.open(AgentHome.locate(env));
+    configureLogging(home.rotateLog());
     BearerTokens tokens = BearerTokens.load(home);
     SelfSignedCertificate certificate = SelfSignedCertificate.loadOrCreate(home);
 
