@@ -130,16 +130,22 @@ public final class ExampleAgent {
     AtomicBoolean started = new AtomicBoolean();
     Agent agent = new Agent(plugins, port, config, tokens, certificate, changes(started));
     CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+    // Installed before start() so that Ctrl-C while plugins launch still stops them.
+    Thread hook = new Thread(() -> {
       out.println("dtac agent: stopping the gateway and every plugin");
       out.flush();
       agent.close();
       out.println("dtac agent stopped");
       out.flush();
       stopped.countDown();
-    }, "dtac-shutdown"));
-
-    agent.start();
+    }, "dtac-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
+    try {
+      agent.start();
+    } catch (IOException | RuntimeException e) {
+      removeHook(hook);
+      throw e;
+    }
     started.set(true);
     printSummary(home, agent, certificate);
     try {
@@ -148,6 +154,14 @@ public final class ExampleAgent {
       Thread.currentThread().interrupt();
     }
     return 0;
+  }
+
+  private static void removeHook(Thread hook) {
+    try {
+      Runtime.getRuntime().removeShutdownHook(hook);
+    } catch (IllegalStateException e) {
+      // The JVM is already shutting down: the hook runs anyway and finds the agent closed.
+    }
   }
 
   private void printSummary(AgentHome home, Agent agent, SelfSignedCertificate certificate) {
