@@ -359,7 +359,23 @@ public final class PluginBroker implements AutoCloseable {
       requirePositive("handshakeTimeout", handshakeTimeout);
       requirePositive("callTimeout", callTimeout);
       requirePositive("stopTimeout", stopTimeout);
-      return new PluginBroker(this);
+      return new PluginBroker(copy());
+    }
+
+    /** A snapshot, so that changing this builder later does not change a built broker. */
+    private Builder copy() {
+      Builder c = new Builder();
+      c.pluginDirectory = pluginDirectory;
+      c.pluginConfigs.putAll(pluginConfigs);
+      c.host = host;
+      c.port = port;
+      c.handshakeTimeout = handshakeTimeout;
+      c.callTimeout = callTimeout;
+      c.stopTimeout = stopTimeout;
+      c.defaultSecure = defaultSecure;
+      c.environment.putAll(environment);
+      c.listeners.addAll(listeners);
+      return c;
     }
 
     private static void requirePositive(String name, Duration d) {
