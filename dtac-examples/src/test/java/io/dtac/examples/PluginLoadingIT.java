@@ -102,6 +102,24 @@ class PluginLoadingIT {
     assertNoChildProcesses();
   }
 
+  @Test
+  void callsToAPluginWhoseProcessDiedAreUnavailableWithItsExitCode() throws Exception {
+    Path dir = ExamplePlugins.copyTo(tmp, "hello.plugin");
+    try (PluginBroker broker = PluginBroker.builder().pluginDirectory(dir).build().start()) {
+      long pid = broker.plugin("HelloPlugin").orElseThrow().pid().orElseThrow();
+      ProcessHandle.of(pid).orElseThrow().destroyForcibly();
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+          .until(() -> broker.plugin("HelloPlugin").orElseThrow().state() == PluginState.FAILED);
+      io.grpc.StatusRuntimeException e = org.junit.jupiter.api.Assertions.assertThrows(
+          io.grpc.StatusRuntimeException.class,
+          () -> broker.call("HelloPlugin", "hello", "read", EndpointRequest.getDefaultInstance()));
+      assertEquals(io.grpc.Status.Code.UNAVAILABLE, e.getStatus().getCode());
+      assertTrue(e.getStatus().getDescription().contains("plugin 'HelloPlugin' is not running"), e.getStatus().getDescription());
+      assertTrue(e.getStatus().getDescription().contains("exited with code 137"), e.getStatus().getDescription());
+    }
+    assertNoChildProcesses();
+  }
+
   private static void assertFailure(Map<String, PluginInfo> byName, String file, String expected) {
     PluginInfo info = byName.get(file);
     assertTrue(info != null, file + " is not reported; reported: " + byName.keySet());
