@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
-import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.EnumSet;
@@ -24,6 +23,7 @@ import java.util.Set;
  *   tls/key.pem     the REST gateway's TLS private key         owner-only (0600)
  *   tls/cert.pem    its self-signed certificate (public)
  *   logs/agent.log  the log of the agent's last run            (agent.log.1: the run before)
+ *   .lock           serialises processes that create the files above
  * </pre>
  *
  * <p>Directories it creates are owner-only (0700). A secret file that others may read is refused
@@ -47,7 +47,7 @@ final class AgentHome {
 
   private AgentHome(Path dir) {
     this.dir = dir;
-    this.posix = Files.getFileAttributeView(dir, PosixFileAttributeView.class) != null;
+    this.posix = dir.getFileSystem().supportedFileAttributeViews().contains("posix");
   }
 
   /** The home named by {@code DTAC_HOME} in {@code env}, else {@code ~/.dtac}; not yet created. */
@@ -77,8 +77,7 @@ final class AgentHome {
       return;
     }
     try {
-      if (Files.getFileAttributeView(d.getParent() == null ? d : d.getParent(),
-              PosixFileAttributeView.class) != null) {
+      if (d.getFileSystem().supportedFileAttributeViews().contains("posix")) {
         Files.createDirectories(d, PosixFilePermissions.asFileAttribute(OWNER_ONLY_DIR));
       } else {
         Files.createDirectories(d);
