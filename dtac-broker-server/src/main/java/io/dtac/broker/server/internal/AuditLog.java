@@ -55,7 +55,7 @@ public final class AuditLog implements AutoCloseable {
   private final AtomicBoolean warnedAfterClose = new AtomicBoolean();
   private volatile boolean writerFailed;
   private boolean closed;
-  private Thread writer;
+  private volatile Thread writer;
 
   /** @param file the JSON-lines file to append to, or null for SLF4J only */
   public AuditLog(Path file) {
