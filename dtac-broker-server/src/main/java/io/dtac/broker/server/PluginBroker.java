@@ -4,6 +4,8 @@ import io.dtac.broker.api.EndpointRequest;
 import io.dtac.broker.api.EndpointResponse;
 import io.dtac.broker.api.ListPluginsResponse;
 import io.dtac.broker.server.internal.AgentServiceImpl;
+import io.dtac.broker.server.internal.AuditLog;
+import io.dtac.broker.server.internal.CallGate;
 import io.dtac.broker.server.internal.CallRouter;
 import io.dtac.broker.server.internal.CallerAuthInterceptor;
 import io.dtac.broker.server.internal.CredentialStore;
@@ -11,6 +13,8 @@ import io.dtac.broker.server.internal.LoadedPlugin;
 import io.dtac.broker.server.internal.PluginDiscovery;
 import io.dtac.broker.server.internal.PluginLauncher;
 import io.dtac.broker.server.internal.PluginRegistry;
+import io.dtac.broker.server.internal.PolicyEngine;
+import io.dtac.broker.server.internal.TlsMaterial;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
@@ -53,6 +57,12 @@ import org.slf4j.LoggerFactory;
  * <p>Thread-safe. {@link #start()} may be called once; {@link #close()} stops every plugin
  * process and the broker's server, and is idempotent. A plugin that fails to load is reported
  * (logged, and listed by {@link #plugins()} as FAILED with the reason) while the others load.
+ *
+ * <p>Security (see the README's Security section): plugins authenticate to the broker with a
+ * credential issued at launch; an {@link AccessPolicy} decides who may call whom; traffic between
+ * the agent and its plugins is mutually authenticated TLS with certificates made for the run
+ * (unless {@link Builder#tls(boolean) tls(false)}); every brokered call leaves one audit record
+ * on the SLF4J logger {@code dtac.audit} and, optionally, in a JSON-lines file.
  */
 public final class PluginBroker implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(PluginBroker.class);
@@ -63,15 +73,23 @@ public final class PluginBroker implements AutoCloseable {
   private final PluginRegistry registry;
   private final CallRouter router;
   private final CredentialStore credentials = new CredentialStore();
+  private final PolicyEngine policy;
+  private final TlsMaterial tls;
+  private final AuditLog audit;
+  private final CallGate gate;
   private final HealthStatusManager health = new HealthStatusManager();
   private final AtomicReference<Lifecycle> lifecycle = new AtomicReference<>(Lifecycle.NEW);
   private volatile Server server;
   private volatile PluginLauncher launcher;
 
-  private PluginBroker(Builder b) {
+  private PluginBroker(Builder b, PolicyEngine policy, TlsMaterial tls) {
     this.config = b;
     this.registry = new PluginRegistry(b.listeners);
     this.router = new CallRouter(registry, b.callTimeout);
+    this.policy = policy;
+    this.tls = tls;
+    this.audit = new AuditLog(b.auditFile);
+    this.gate = new CallGate(router, policy, audit);
   }
 
   public static Builder builder() {
@@ -90,12 +108,17 @@ public final class PluginBroker implements AutoCloseable {
     if (!lifecycle.compareAndSet(Lifecycle.NEW, Lifecycle.STARTED)) {
       throw new IllegalStateException("PluginBroker.start() may be called only once, before close()");
     }
+    audit.open();
+    if (config.watchAccessPolicyFile) {
+      policy.startWatching();
+    }
     server =
         NettyServerBuilder.forAddress(
-                new InetSocketAddress(config.host, config.port), InsecureServerCredentials.create())
+                new InetSocketAddress(config.host, config.port),
+                tls == null ? InsecureServerCredentials.create() : tls.serverCredentials())
             .addService(
                 ServerInterceptors.intercept(
-                    new AgentServiceImpl(router, registry), new CallerAuthInterceptor(credentials)))
+                    new AgentServiceImpl(gate, registry), new CallerAuthInterceptor(credentials, audit)))
             .addService(health.getHealthService())
             .build()
             .start();
@@ -109,7 +132,8 @@ public final class PluginBroker implements AutoCloseable {
                 config.handshakeTimeout,
                 config.stopTimeout,
                 Map.copyOf(config.environment)),
-            credentials);
+            credentials,
+            tls);
     if (config.pluginDirectory != null) {
       loadAll(PluginDiscovery.find(config.pluginDirectory));
     }
@@ -175,14 +199,48 @@ public final class PluginBroker implements AutoCloseable {
     return p == null ? Optional.empty() : Optional.of(p.snapshot());
   }
 
-  /** What {@code AgentService.ListPlugins} answers: the loaded plugins and their endpoints. */
+  /**
+   * The access policy in force: the builder's, the file's as last (re)loaded, or {@link
+   * AccessPolicy#allowAll()}.
+   */
+  public AccessPolicy accessPolicy() {
+    return policy.current();
+  }
+
+  /**
+   * Re-reads the access policy file now; calls that start afterwards are decided by it. Without
+   * {@link Builder#watchAccessPolicyFile(boolean) watching}, this is how a changed file takes
+   * effect.
+   *
+   * @return the policy now in force
+   * @throws IllegalStateException if the broker has no access policy file
+   * @throws IllegalArgumentException if the file is unreadable or invalid; the previous policy
+   *     stays in force
+   */
+  public AccessPolicy reloadAccessPolicy() {
+    return policy.reload();
+  }
+
+  /**
+   * The PEM certificate of the CA that issued the broker's and plugins' certificates, for clients
+   * that must trust the broker; empty when TLS is off.
+   */
+  public Optional<String> tlsAuthorityCertificate() {
+    return tls == null ? Optional.empty() : Optional.of(tls.caPem());
+  }
+
+  /**
+   * What {@code AgentService.ListPlugins} answers the host: every loaded plugin and its endpoints
+   * (plugin callers see only what the access policy lets them call).
+   */
   public ListPluginsResponse listPlugins() {
     return AgentServiceImpl.list(registry);
   }
 
   /**
    * Calls a plugin endpoint directly, as the host application (e.g. a REST gateway), with the
-   * broker's routing, checks and deadline. Blocks the calling thread.
+   * broker's routing, checks and deadline. Blocks the calling thread. The call is audited with
+   * caller "agent"; the access policy does not apply to the host.
    *
    * @param pluginName the plugin's name, e.g. "HelloPlugin"
    * @param path the endpoint's path, e.g. "hello"
@@ -213,7 +271,7 @@ public final class PluginBroker implements AutoCloseable {
           Status.UNAVAILABLE.withDescription("the broker is not running").asRuntimeException());
     }
     CompletableFuture<EndpointResponse> result = new CompletableFuture<>();
-    var routed = router.route(pluginName, path, action, request);
+    var routed = gate.call(pluginName, path, action, request);
     routed.addListener(
         () -> {
           try {
@@ -267,6 +325,8 @@ public final class PluginBroker implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
+    policy.close();
+    audit.close();
     LOG.info("plugin broker stopped");
   }
 
@@ -285,8 +345,70 @@ public final class PluginBroker implements AutoCloseable {
     private boolean defaultSecure = true;
     private final Map<String, String> environment = new LinkedHashMap<>();
     private final List<PluginStateListener> listeners = new ArrayList<>();
+    private AccessPolicy accessPolicy;
+    private Path accessPolicyFile;
+    private boolean watchAccessPolicyFile = true;
+    private boolean tlsEnabled = true;
+    private Path tlsAuthorityCertificate;
+    private Path tlsAuthorityKey;
+    private Path auditFile;
 
     private Builder() {}
+
+    /**
+     * The access policy for plugin-to-plugin calls. Default: {@link AccessPolicy#allowAll()}.
+     * Excludes {@link #accessPolicyFile(Path)}.
+     */
+    public Builder accessPolicy(AccessPolicy policy) {
+      this.accessPolicy = Objects.requireNonNull(policy, "policy");
+      return this;
+    }
+
+    /**
+     * Reads the access policy from a JSON or YAML file (see {@link AccessPolicy#read(Path)}); it
+     * is read by {@link #build()}, and again by {@link PluginBroker#reloadAccessPolicy()} and,
+     * unless {@link #watchAccessPolicyFile(boolean) watchAccessPolicyFile(false)}, whenever the
+     * file changes. Excludes {@link #accessPolicy(AccessPolicy)}.
+     */
+    public Builder accessPolicyFile(Path file) {
+      this.accessPolicyFile = Objects.requireNonNull(file, "file");
+      return this;
+    }
+
+    /** Whether a changed access policy file takes effect by itself; default true. */
+    public Builder watchAccessPolicyFile(boolean watch) {
+      this.watchAccessPolicyFile = watch;
+      return this;
+    }
+
+    /**
+     * Mutually authenticated TLS between the agent and its plugins, both ways; default true. With
+     * false, the broker and the agent's channels to plugins are plaintext on loopback (plugins
+     * are then identified by their credential alone, which travels in the clear).
+     */
+    public Builder tls(boolean enabled) {
+      this.tlsEnabled = enabled;
+      return this;
+    }
+
+    /**
+     * Issues the broker's and plugins' certificates from this CA instead of one generated for the
+     * run: its certificate and its unencrypted private key, PEM files.
+     */
+    public Builder tlsAuthority(Path certificatePem, Path privateKeyPem) {
+      this.tlsAuthorityCertificate = Objects.requireNonNull(certificatePem, "certificatePem");
+      this.tlsAuthorityKey = Objects.requireNonNull(privateKeyPem, "privateKeyPem");
+      return this;
+    }
+
+    /**
+     * Also appends each audit record as one JSON line to this file (created owner-only if
+     * missing, never truncated). Default: audit records go to the SLF4J logger only.
+     */
+    public Builder auditFile(Path file) {
+      this.auditFile = Objects.requireNonNull(file, "file");
+      return this;
+    }
 
     /** The directory whose {@code *.plugin} files are launched; none: no plugins are launched. */
     public Builder pluginDirectory(Path dir) {
@@ -359,7 +481,27 @@ public final class PluginBroker implements AutoCloseable {
       requirePositive("handshakeTimeout", handshakeTimeout);
       requirePositive("callTimeout", callTimeout);
       requirePositive("stopTimeout", stopTimeout);
-      return new PluginBroker(copy());
+      if (accessPolicy != null && accessPolicyFile != null) {
+        throw new IllegalArgumentException(
+            "set either accessPolicy(...) or accessPolicyFile(...), not both");
+      }
+      if (!tlsEnabled && tlsAuthorityCertificate != null) {
+        throw new IllegalArgumentException(
+            "tlsAuthority(...) is set but tls(false) turns TLS off; drop one of them");
+      }
+      PolicyEngine policy =
+          accessPolicyFile != null
+              ? PolicyEngine.fromFile(accessPolicyFile)
+              : PolicyEngine.fixed(accessPolicy != null ? accessPolicy : AccessPolicy.allowAll());
+      TlsMaterial tls = null;
+      if (tlsEnabled) {
+        List<String> hosts = TlsMaterial.hostsFor(host);
+        tls =
+            tlsAuthorityCertificate != null
+                ? TlsMaterial.fromAuthority(tlsAuthorityCertificate, tlsAuthorityKey, hosts)
+                : TlsMaterial.generate(hosts);
+      }
+      return new PluginBroker(copy(), policy, tls);
     }
 
     /** A snapshot, so that changing this builder later does not change a built broker. */
@@ -375,6 +517,13 @@ public final class PluginBroker implements AutoCloseable {
       c.defaultSecure = defaultSecure;
       c.environment.putAll(environment);
       c.listeners.addAll(listeners);
+      c.accessPolicy = accessPolicy;
+      c.accessPolicyFile = accessPolicyFile;
+      c.watchAccessPolicyFile = watchAccessPolicyFile;
+      c.tlsEnabled = tlsEnabled;
+      c.tlsAuthorityCertificate = tlsAuthorityCertificate;
+      c.tlsAuthorityKey = tlsAuthorityKey;
+      c.auditFile = auditFile;
       return c;
     }
 
