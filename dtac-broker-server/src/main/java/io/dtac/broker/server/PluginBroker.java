@@ -339,7 +339,7 @@ public final class PluginBroker implements AutoCloseable {
     private final Map<String, PluginConfig> pluginConfigs = new LinkedHashMap<>();
     private String host = "127.0.0.1";
     private int port = 0;
-    private Duration handshakeTimeout = Duration.ofSeconds(10);
+    private Duration handshakeTimeout = Duration.ofSeconds(30);
     private Duration callTimeout = Duration.ofSeconds(30);
     private Duration stopTimeout = Duration.ofSeconds(5);
     private boolean defaultSecure = true;
@@ -436,7 +436,8 @@ public final class PluginBroker implements AutoCloseable {
 
     /**
      * How long a plugin has to print its handshake line, and then to answer Register; default
-     * 10 s (a JVM plugin on a loaded machine needs more than the Go agent's 2 s).
+     * 30 s: a JVM plugin starts in about 1 s, but on a loaded 2-core machine it can take many
+     * seconds, which the Go agent's 2 s would fail.
      */
     public Builder handshakeTimeout(Duration timeout) {
       this.handshakeTimeout = Objects.requireNonNull(timeout, "timeout");

@@ -32,7 +32,7 @@ import java.util.regex.Pattern;
  *   "plugins_dir": "plugins",          // overridden by --plugins; relative to this file
  *   "max_body_bytes": 1048576,         // larger request bodies are 413
  *   "call_timeout": "30s",             // a plugin call's deadline; longer is 504
- *   "handshake_timeout": "10s",        // how long a plugin may take to start
+ *   "handshake_timeout": "30s",        // how long a plugin may take to start
  *   "threads": 16,                     // requests served at once
  *   "plugins": {                       // per plugin file, by its name without ".plugin"
  *     "hello": {
@@ -50,7 +50,7 @@ import java.util.regex.Pattern;
 final class AgentConfig {
   static final long DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
   static final Duration DEFAULT_CALL_TIMEOUT = Duration.ofSeconds(30);
-  static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
+  static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(30);
   static final int DEFAULT_THREADS = 16;
 
   private static final ObjectMapper JSON =
