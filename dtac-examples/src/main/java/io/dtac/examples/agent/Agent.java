@@ -30,14 +30,18 @@ final class Agent implements AutoCloseable {
       AgentConfig config,
       BearerTokens tokens,
       SelfSignedCertificate certificate,
-      PluginStateListener listener) {
+      PluginStateListener listener,
+      Path auditFile) {
     Objects.requireNonNull(pluginsDir, "pluginsDir");
     PluginBroker.Builder b =
         PluginBroker.builder()
             .pluginDirectory(pluginsDir)
             .callTimeout(config.callTimeout())
             .handshakeTimeout(config.handshakeTimeout())
+            .tls(config.tls())
+            .auditFile(auditFile)
             .listener(listener);
+    config.accessPolicyFile().ifPresent(b::accessPolicyFile);
     config.plugins().forEach(b::pluginConfig);
     this.broker = b.build();
     this.gateway =

@@ -34,6 +34,8 @@ import java.util.regex.Pattern;
  *   "call_timeout": "30s",             // a plugin call's deadline; longer is 504
  *   "handshake_timeout": "30s",        // how long a plugin may take to start
  *   "threads": 16,                     // requests served at once
+ *   "access_policy_file": "policy.yaml", // who may call whom (JSON or YAML); reloaded on change
+ *   "tls": true,                       // TLS between agent and plugins; false for legacy plugins
  *   "plugins": {                       // per plugin file, by its name without ".plugin"
  *     "hello": {
  *       "enabled": true,
@@ -57,7 +59,7 @@ final class AgentConfig {
       new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
   private static final Set<String> KEYS =
       Set.of("port", "plugins_dir", "max_body_bytes", "call_timeout", "handshake_timeout",
-          "threads", "plugins");
+          "threads", "plugins", "access_policy_file", "tls");
   private static final Set<String> PLUGIN_KEYS = Set.of("enabled", "root_path", "sha256", "config");
   private static final Pattern DURATION = Pattern.compile("([0-9]{1,9})(ms|s|m|h|d)");
 
@@ -68,6 +70,8 @@ final class AgentConfig {
   private final Duration handshakeTimeout;
   private final int threads;
   private final List<PluginConfig> plugins;
+  private Optional<Path> accessPolicyFile = Optional.empty();
+  private boolean tls = true;
 
   private AgentConfig(
       OptionalInt port,
@@ -145,7 +149,28 @@ final class AgentConfig {
         plugins.add(plugin(where + ": plugins." + e.getKey(), e.getKey(), e.getValue()));
       }
     }
-    return new AgentConfig(port, pluginsDir, maxBody, call, handshake, threads, plugins);
+    AgentConfig config = new AgentConfig(port, pluginsDir, maxBody, call, handshake, threads, plugins);
+    if (root.has("access_policy_file")) {
+      config.accessPolicyFile = Optional.of(
+          file.toAbsolutePath().getParent().resolve(text(where, root, "access_policy_file")).normalize());
+    }
+    if (root.has("tls")) {
+      if (!root.get("tls").isBoolean()) {
+        throw new IllegalArgumentException(where + ": 'tls' must be true or false");
+      }
+      config.tls = root.get("tls").booleanValue();
+    }
+    return config;
+  }
+
+  /** The access policy file (relative paths are relative to the config file), if any. */
+  Optional<Path> accessPolicyFile() {
+    return accessPolicyFile;
+  }
+
+  /** Whether agent-plugin traffic uses TLS (default true). */
+  boolean tls() {
+    return tls;
   }
 
   private static PluginConfig plugin(String where, String stem, JsonNode node) {

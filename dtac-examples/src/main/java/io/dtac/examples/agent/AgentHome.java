@@ -113,6 +113,11 @@ final class AgentHome {
     return dir.resolve("logs");
   }
 
+  /** The audit trail of brokered calls, one JSON record per line (append-only). */
+  Path auditFile() {
+    return logDir().resolve("audit.jsonl");
+  }
+
   Path logFile() {
     return logDir().resolve("agent.log");
   }

@@ -128,7 +128,8 @@ public final class ExampleAgent {
     out.flush();
 
     AtomicBoolean started = new AtomicBoolean();
-    Agent agent = new Agent(plugins, port, config, tokens, certificate, changes(started));
+    Agent agent =
+        new Agent(plugins, port, config, tokens, certificate, changes(started), home.auditFile());
     CountDownLatch stopped = new CountDownLatch(1);
     // Installed before start() so that Ctrl-C while plugins launch still stops them.
     Thread hook = new Thread(() -> {

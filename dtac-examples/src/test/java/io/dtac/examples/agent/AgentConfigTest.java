@@ -45,6 +45,17 @@ class AgentConfigTest {
   }
 
   @Test
+  void accessPolicyFileIsRelativeToTheConfigFileAndTlsCanBeTurnedOff() throws IOException {
+    AgentConfig c = AgentConfig.read(write("{\"access_policy_file\": \"policy.yaml\", \"tls\": false}"));
+    assertEquals(tmp.resolve("policy.yaml"), c.accessPolicyFile().orElseThrow());
+    assertFalse(c.tls());
+    AgentConfig d = AgentConfig.read(write("{}"));
+    assertTrue(d.accessPolicyFile().isEmpty());
+    assertTrue(d.tls(), "TLS is on by default");
+    assertTrue(error("{\"tls\": \"no\"}").contains("'tls' must be true or false"));
+  }
+
+  @Test
   void emptyObjectMeansDefaults() throws IOException {
     AgentConfig c = AgentConfig.read(write("{}"));
     assertTrue(c.port().isEmpty());
@@ -54,7 +65,7 @@ class AgentConfigTest {
 
   @Test
   void mistakesNameTheFileAndTheKey() throws IOException {
-    assertTrue(error("{\"prot\": 1}").contains("unknown key 'prot'; known keys: call_timeout,"));
+    assertTrue(error("{\"prot\": 1}").contains("unknown key 'prot'; known keys: access_policy_file, call_timeout,"));
     assertTrue(error("{\"port\": \"x\"}").contains("'port' must be an integer from 0 to 65535"));
     assertTrue(error("{\"max_body_bytes\": -1}").contains("'max_body_bytes' must be an integer"));
     assertTrue(error("{\"call_timeout\": \"30\"}").contains("call_timeout must be a number and a unit"));

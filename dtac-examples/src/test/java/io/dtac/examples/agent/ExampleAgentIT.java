@@ -117,6 +117,11 @@ class ExampleAgentIT {
     assertEquals(200, r.statusCode(), r.body());
     assertEquals(SEED_ANSWER, r.body());
     assertEquals("application/json", r.headers().firstValue("Content-Type").orElseThrow());
+    Path audit = agent.home().resolve("logs").resolve("audit.jsonl");
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() ->
+        Files.exists(audit) && Files.readString(audit).contains("\"caller\":\"CalculatorPlugin\""));
+    assertTrue(Files.readString(audit).contains("\"target\":\"HelloPlugin\""),
+        "the two-hop call is in the agent's audit trail");
   }
 
   @Test
