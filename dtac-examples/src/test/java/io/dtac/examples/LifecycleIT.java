@@ -102,6 +102,7 @@ class LifecycleIT {
         .pluginDirectory(plugins)
         .handshakeTimeout(Duration.ofSeconds(30))
         .stopTimeout(Duration.ofSeconds(1))
+        .tls(false) // so that this test can ask the broker's health service without a client certificate
         .listener((p, from) -> {
           if (p.state() == PluginState.STOPPED) {
             synchronized (stopped) {

@@ -6,11 +6,11 @@ import io.dtac.broker.api.ListPluginsResponse;
 import io.dtac.broker.api.PluginCallRequest;
 import io.dtac.broker.api.PluginDescription;
 import io.dtac.plugin.internal.CallToken;
+import io.dtac.plugin.internal.TlsEnvironment;
 import io.grpc.ChannelCredentials;
 import io.grpc.Context;
 import io.grpc.Deadline;
 import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Status;
@@ -64,11 +64,14 @@ public final class BrokerClient implements AutoCloseable {
   public static final String ENV_CREDENTIAL = "DTAC_BROKER_CREDENTIAL";
 
   /**
-   * Connects to the broker at {@code address} ("host:port", or "unix:PATH") without TLS,
-   * presenting the credential from {@value #ENV_CREDENTIAL} if the agent set one. The connection
-   * is made lazily, on the first call.
+   * Connects to the broker at {@code address} ("host:port", or "unix:PATH"), presenting the
+   * credential from {@value #ENV_CREDENTIAL} if the agent set one. When the agent set {@code
+   * DTAC_TLS_CA}, the connection is TLS trusting only that CA, with the plugin's {@code
+   * DTAC_TLS_CERT}/{@code DTAC_TLS_KEY} as client certificate; otherwise it is plaintext. The
+   * connection is made lazily, on the first call.
    *
-   * @throws IllegalArgumentException if the address is empty
+   * @throws IllegalArgumentException if the address is empty, or the TLS environment is
+   *     incomplete or unreadable
    */
   public static BrokerClient connect(String address) {
     return builder(address).build();
@@ -82,14 +85,17 @@ public final class BrokerClient implements AutoCloseable {
   /** Configures a {@link BrokerClient}. */
   public static final class Builder {
     private final String address;
-    private ChannelCredentials channelCredentials = InsecureChannelCredentials.create();
+    private ChannelCredentials channelCredentials;
     private String credential = System.getenv(ENV_CREDENTIAL);
 
     private Builder(String address) {
       this.address = address;
     }
 
-    /** Channel credentials, e.g. TLS; default plaintext. */
+    /**
+     * Channel credentials; default: what the agent's environment says (TLS with a client
+     * certificate when {@code DTAC_TLS_CA} is set, plaintext otherwise).
+     */
     public Builder channelCredentials(ChannelCredentials credentials) {
       this.channelCredentials = Objects.requireNonNull(credentials, "credentials");
       return this;
@@ -101,12 +107,19 @@ public final class BrokerClient implements AutoCloseable {
       return this;
     }
 
-    /** @throws IllegalArgumentException if the address is empty */
+    /**
+     * @throws IllegalArgumentException if the address is empty, or the TLS environment is
+     *     incomplete or unreadable
+     */
     public BrokerClient build() {
       if (address == null || address.isBlank()) {
         throw new IllegalArgumentException("broker address is empty: the agent has no broker");
       }
-      return new BrokerClient(address.trim(), channelCredentials, credential);
+      ChannelCredentials tls =
+          channelCredentials != null
+              ? channelCredentials
+              : TlsEnvironment.channelCredentials(System.getenv());
+      return new BrokerClient(address.trim(), tls, credential);
     }
   }
 

@@ -4,8 +4,10 @@ import io.dtac.broker.api.EndpointRequest;
 import io.dtac.broker.api.EndpointResponse;
 import io.dtac.broker.api.ListPluginsResponse;
 import io.dtac.broker.server.internal.AgentServiceImpl;
+import io.dtac.broker.server.internal.AuditLog;
 import io.dtac.broker.server.internal.CallChainInterceptor;
 import io.dtac.broker.server.internal.CallChains;
+import io.dtac.broker.server.internal.CallGate;
 import io.dtac.broker.server.internal.CallRouter;
 import io.dtac.broker.server.internal.CallerAuthInterceptor;
 import io.dtac.broker.server.internal.CredentialStore;
@@ -16,8 +18,10 @@ import io.dtac.broker.server.internal.PluginDiscovery;
 import io.dtac.broker.server.internal.PluginLauncher;
 import io.dtac.broker.server.internal.PluginRegistry;
 import io.dtac.broker.server.internal.PluginSupervisor;
+import io.dtac.broker.server.internal.PolicyEngine;
 import io.dtac.broker.server.internal.RequestGuard;
 import io.dtac.broker.server.internal.ShutdownGate;
+import io.dtac.broker.server.internal.TlsMaterial;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
@@ -67,11 +71,18 @@ import org.slf4j.LoggerFactory;
  * process and the broker's server, and is idempotent. A plugin that fails to load is reported
  * (logged, and listed by {@link #plugins()} as FAILED with the reason) while the others load.
  *
- * <p>Reliability: every brokered call has a deadline ({@link Builder#callTimeout}); call cycles
- * and chains deeper than {@link Builder#maxCallDepth} are refused; a plugin whose process ends
- * or that stops answering health checks is FAILED and restarted with exponential backoff
- * ({@link Builder#restartBackoff}, {@link Builder#maxRestarts}); plugins can be loaded, unloaded
- * and reloaded at runtime; {@link #close()} lets calls in flight finish first.
+ * <p>Security (see the README's Security section): plugins authenticate to the broker with a
+ * credential issued at launch; an {@link AccessPolicy} decides who may call whom; traffic between
+ * the agent and its plugins is mutually authenticated TLS with certificates made for the run
+ * (unless {@link Builder#tls(boolean) tls(false)}); every brokered call leaves one audit record
+ * on the SLF4J logger {@code dtac.audit} and, optionally, in a JSON-lines file.
+ *
+ * <p>Reliability (see the README's Reliability section): every brokered call has a deadline
+ * ({@link Builder#callTimeout}); call cycles and chains deeper than {@link Builder#maxCallDepth}
+ * are refused; a plugin whose process ends or that stops answering health checks is FAILED and
+ * restarted with exponential backoff ({@link Builder#restartBackoff}, {@link
+ * Builder#maxRestarts}); plugins can be loaded, unloaded and reloaded at runtime; {@link #close()}
+ * lets calls in flight finish first.
  */
 public final class PluginBroker implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(PluginBroker.class);
@@ -82,9 +93,13 @@ public final class PluginBroker implements AutoCloseable {
   private final PluginRegistry registry;
   private final CallRouter router;
   private final CredentialStore credentials = new CredentialStore();
+  private final PolicyEngine policy;
+  private final TlsMaterial tls;
+  private final AuditLog audit;
+  private final CallGate gate;
   private final HealthStatusManager health = new HealthStatusManager();
   private final CallChains chains;
-  private final ShutdownGate gate = new ShutdownGate();
+  private final ShutdownGate shutdownGate = new ShutdownGate();
   private final ScheduledExecutorService timer;
   private final ThreadPoolExecutor worker;
   private final PluginSupervisor supervisor;
@@ -93,7 +108,7 @@ public final class PluginBroker implements AutoCloseable {
   private volatile Server server;
   private volatile PluginLauncher launcher;
 
-  private PluginBroker(Builder b) {
+  private PluginBroker(Builder b, PolicyEngine policy, TlsMaterial tls) {
     this.config = b;
     this.chains = new CallChains(b.maxCallDepth);
     ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, daemon("dtac-broker-timer"));
@@ -111,7 +126,11 @@ public final class PluginBroker implements AutoCloseable {
     List<PluginStateListener> listeners = new ArrayList<>(b.listeners);
     listeners.add(supervisor);
     this.registry = new PluginRegistry(listeners);
-    this.router = new CallRouter(registry, b.callTimeout, chains, gate, b.maxMessageSize);
+    this.router = new CallRouter(registry, b.callTimeout, chains, shutdownGate, b.maxMessageSize);
+    this.policy = policy;
+    this.tls = tls;
+    this.audit = new AuditLog(b.auditFile);
+    this.gate = new CallGate(router, policy, audit);
   }
 
   private static ThreadFactory daemon(String name) {
@@ -138,17 +157,22 @@ public final class PluginBroker implements AutoCloseable {
     if (!lifecycle.compareAndSet(Lifecycle.NEW, Lifecycle.STARTED)) {
       throw new IllegalStateException("PluginBroker.start() may be called only once, before close()");
     }
+    audit.open();
+    if (config.watchAccessPolicyFile) {
+      policy.startWatching();
+    }
     server =
         NettyServerBuilder.forAddress(
-                new InetSocketAddress(config.host, config.port), InsecureServerCredentials.create())
+                new InetSocketAddress(config.host, config.port),
+                tls == null ? InsecureServerCredentials.create() : tls.serverCredentials())
             .maxInboundMessageSize(config.maxMessageSize)
             .maxInboundMetadataSize(MetadataLimitInterceptor.TRANSPORT_MAX_BYTES)
             .addService(
                 RequestGuard.guard(
                     ServerInterceptors.intercept(
-                        new AgentServiceImpl(router, registry),
+                        new AgentServiceImpl(gate, registry),
                         new CallChainInterceptor(chains),
-                        new CallerAuthInterceptor(credentials),
+                        new CallerAuthInterceptor(credentials, audit),
                         new MetadataLimitInterceptor())))
             .addService(health.getHealthService())
             .build()
@@ -164,7 +188,8 @@ public final class PluginBroker implements AutoCloseable {
                 config.stopTimeout,
                 Map.copyOf(config.environment),
                 config.maxMessageSize),
-            credentials);
+            credentials,
+            tls);
     supervisor.start(registry, launcher);
     if (config.pluginDirectory != null) {
       loadAll(PluginDiscovery.find(config.pluginDirectory));
@@ -303,14 +328,48 @@ public final class PluginBroker implements AutoCloseable {
     return p == null ? Optional.empty() : Optional.of(p.snapshot());
   }
 
-  /** What {@code AgentService.ListPlugins} answers: the loaded plugins and their endpoints. */
+  /**
+   * The access policy in force: the builder's, the file's as last (re)loaded, or {@link
+   * AccessPolicy#allowAll()}.
+   */
+  public AccessPolicy accessPolicy() {
+    return policy.current();
+  }
+
+  /**
+   * Re-reads the access policy file now; calls that start afterwards are decided by it. Without
+   * {@link Builder#watchAccessPolicyFile(boolean) watching}, this is how a changed file takes
+   * effect.
+   *
+   * @return the policy now in force
+   * @throws IllegalStateException if the broker has no access policy file
+   * @throws IllegalArgumentException if the file is unreadable or invalid; the previous policy
+   *     stays in force
+   */
+  public AccessPolicy reloadAccessPolicy() {
+    return policy.reload();
+  }
+
+  /**
+   * The PEM certificate of the CA that issued the broker's and plugins' certificates, for clients
+   * that must trust the broker; empty when TLS is off.
+   */
+  public Optional<String> tlsAuthorityCertificate() {
+    return tls == null ? Optional.empty() : Optional.of(tls.caPem());
+  }
+
+  /**
+   * What {@code AgentService.ListPlugins} answers the host: every loaded plugin and its endpoints
+   * (plugin callers see only what the access policy lets them call).
+   */
   public ListPluginsResponse listPlugins() {
     return AgentServiceImpl.list(registry);
   }
 
   /**
    * Calls a plugin endpoint directly, as the host application (e.g. a REST gateway), with the
-   * broker's routing, checks and deadline. Blocks the calling thread.
+   * broker's routing, checks and deadline. Blocks the calling thread. The call is audited with
+   * caller "agent"; the access policy does not apply to the host.
    *
    * @param pluginName the plugin's name, e.g. "HelloPlugin"
    * @param path the endpoint's path, e.g. "hello"
@@ -366,10 +425,7 @@ public final class PluginBroker implements AutoCloseable {
           Status.UNAVAILABLE.withDescription("the broker is not started").asRuntimeException());
     }
     CompletableFuture<EndpointResponse> result = new CompletableFuture<>();
-    var routed =
-        router.route(
-            pluginName, path, action, request,
-            timeout);
+    var routed = gate.call(pluginName, path, action, request, timeout);
     routed.addListener(
         () -> {
           try {
@@ -402,10 +458,10 @@ public final class PluginBroker implements AutoCloseable {
     health.setStatus("", HealthCheckResponse.ServingStatus.NOT_SERVING);
     boolean interrupted = false;
     try {
-      if (!gate.drain(config.drainTimeout)) {
+      if (!shutdownGate.drain(config.drainTimeout)) {
         LOG.warn(
             "{} calls still in flight after the drain timeout of {} ms; stopping the plugins anyway",
-            gate.inFlight(), config.drainTimeout.toMillis());
+            shutdownGate.inFlight(), config.drainTimeout.toMillis());
       }
     } catch (InterruptedException e) {
       interrupted = true;
@@ -442,6 +498,8 @@ public final class PluginBroker implements AutoCloseable {
         interrupted = true;
       }
     }
+    policy.close();
+    audit.close();
     timer.shutdownNow();
     worker.shutdownNow();
     if (interrupted) {
@@ -459,12 +517,19 @@ public final class PluginBroker implements AutoCloseable {
     private final Map<String, PluginConfig> pluginConfigs = new LinkedHashMap<>();
     private String host = "127.0.0.1";
     private int port = 0;
-    private Duration handshakeTimeout = Duration.ofSeconds(10);
+    private Duration handshakeTimeout = Duration.ofSeconds(30);
     private Duration callTimeout = Duration.ofSeconds(30);
     private Duration stopTimeout = Duration.ofSeconds(5);
     private boolean defaultSecure = true;
     private final Map<String, String> environment = new LinkedHashMap<>();
     private final List<PluginStateListener> listeners = new ArrayList<>();
+    private AccessPolicy accessPolicy;
+    private Path accessPolicyFile;
+    private boolean watchAccessPolicyFile = true;
+    private boolean tlsEnabled = true;
+    private Path tlsAuthorityCertificate;
+    private Path tlsAuthorityKey;
+    private Path auditFile;
     private Duration restartInitialDelay = Duration.ofSeconds(1);
     private Duration restartMaxDelay = Duration.ofSeconds(30);
     private int maxRestarts = 5;
@@ -477,6 +542,61 @@ public final class PluginBroker implements AutoCloseable {
     private Duration drainTimeout = Duration.ofSeconds(10);
 
     private Builder() {}
+
+    /**
+     * The access policy for plugin-to-plugin calls. Default: {@link AccessPolicy#allowAll()}.
+     * Excludes {@link #accessPolicyFile(Path)}.
+     */
+    public Builder accessPolicy(AccessPolicy policy) {
+      this.accessPolicy = Objects.requireNonNull(policy, "policy");
+      return this;
+    }
+
+    /**
+     * Reads the access policy from a JSON or YAML file (see {@link AccessPolicy#read(Path)}); it
+     * is read by {@link #build()}, and again by {@link PluginBroker#reloadAccessPolicy()} and,
+     * unless {@link #watchAccessPolicyFile(boolean) watchAccessPolicyFile(false)}, whenever the
+     * file changes. Excludes {@link #accessPolicy(AccessPolicy)}.
+     */
+    public Builder accessPolicyFile(Path file) {
+      this.accessPolicyFile = Objects.requireNonNull(file, "file");
+      return this;
+    }
+
+    /** Whether a changed access policy file takes effect by itself; default true. */
+    public Builder watchAccessPolicyFile(boolean watch) {
+      this.watchAccessPolicyFile = watch;
+      return this;
+    }
+
+    /**
+     * Mutually authenticated TLS between the agent and its plugins, both ways; default true. With
+     * false, the broker and the agent's channels to plugins are plaintext on loopback (plugins
+     * are then identified by their credential alone, which travels in the clear).
+     */
+    public Builder tls(boolean enabled) {
+      this.tlsEnabled = enabled;
+      return this;
+    }
+
+    /**
+     * Issues the broker's and plugins' certificates from this CA instead of one generated for the
+     * run: its certificate and its unencrypted private key, PEM files.
+     */
+    public Builder tlsAuthority(Path certificatePem, Path privateKeyPem) {
+      this.tlsAuthorityCertificate = Objects.requireNonNull(certificatePem, "certificatePem");
+      this.tlsAuthorityKey = Objects.requireNonNull(privateKeyPem, "privateKeyPem");
+      return this;
+    }
+
+    /**
+     * Also appends each audit record as one JSON line to this file (created owner-only if
+     * missing, never truncated). Default: audit records go to the SLF4J logger only.
+     */
+    public Builder auditFile(Path file) {
+      this.auditFile = Objects.requireNonNull(file, "file");
+      return this;
+    }
 
     /** The directory whose {@code *.plugin} files are launched; none: no plugins are launched. */
     public Builder pluginDirectory(Path dir) {
@@ -504,7 +624,8 @@ public final class PluginBroker implements AutoCloseable {
 
     /**
      * How long a plugin has to print its handshake line, and then to answer Register; default
-     * 10 s (a JVM plugin on a loaded machine needs more than the Go agent's 2 s).
+     * 30 s: a JVM plugin starts in about 1 s, but on a loaded 2-core machine it can take many
+     * seconds, which the Go agent's 2 s would fail.
      */
     public Builder handshakeTimeout(Duration timeout) {
       this.handshakeTimeout = Objects.requireNonNull(timeout, "timeout");
@@ -593,8 +714,8 @@ public final class PluginBroker implements AutoCloseable {
     }
 
     /**
-     * The largest message, in bytes, the broker accepts from a caller or a plugin (RESOURCE_EXHAUSTED
-     * beyond it); default 4 MiB, gRPC's default.
+     * The largest message, in bytes, the broker accepts from a caller or a plugin
+     * (RESOURCE_EXHAUSTED beyond it); default 4 MiB, gRPC's default.
      */
     public Builder maxMessageSize(int bytes) {
       this.maxMessageSize = bytes;
@@ -640,7 +761,60 @@ public final class PluginBroker implements AutoCloseable {
         throw new IllegalArgumentException("maxMessageSize must be at least 1024 bytes, got " + maxMessageSize);
       }
       requirePositive("drainTimeout", drainTimeout);
-      return new PluginBroker(this);
+      if (accessPolicy != null && accessPolicyFile != null) {
+        throw new IllegalArgumentException(
+            "set either accessPolicy(...) or accessPolicyFile(...), not both");
+      }
+      if (!tlsEnabled && tlsAuthorityCertificate != null) {
+        throw new IllegalArgumentException(
+            "tlsAuthority(...) is set but tls(false) turns TLS off; drop one of them");
+      }
+      PolicyEngine policy =
+          accessPolicyFile != null
+              ? PolicyEngine.fromFile(accessPolicyFile)
+              : PolicyEngine.fixed(accessPolicy != null ? accessPolicy : AccessPolicy.allowAll());
+      TlsMaterial tls = null;
+      if (tlsEnabled) {
+        List<String> hosts = TlsMaterial.hostsFor(host);
+        tls =
+            tlsAuthorityCertificate != null
+                ? TlsMaterial.fromAuthority(tlsAuthorityCertificate, tlsAuthorityKey, hosts)
+                : TlsMaterial.generate(hosts);
+      }
+      return new PluginBroker(copy(), policy, tls);
+    }
+
+    /** A snapshot, so that changing this builder later does not change a built broker. */
+    private Builder copy() {
+      Builder c = new Builder();
+      c.pluginDirectory = pluginDirectory;
+      c.pluginConfigs.putAll(pluginConfigs);
+      c.host = host;
+      c.port = port;
+      c.handshakeTimeout = handshakeTimeout;
+      c.callTimeout = callTimeout;
+      c.stopTimeout = stopTimeout;
+      c.defaultSecure = defaultSecure;
+      c.environment.putAll(environment);
+      c.listeners.addAll(listeners);
+      c.accessPolicy = accessPolicy;
+      c.accessPolicyFile = accessPolicyFile;
+      c.watchAccessPolicyFile = watchAccessPolicyFile;
+      c.tlsEnabled = tlsEnabled;
+      c.tlsAuthorityCertificate = tlsAuthorityCertificate;
+      c.tlsAuthorityKey = tlsAuthorityKey;
+      c.auditFile = auditFile;
+      c.restartInitialDelay = restartInitialDelay;
+      c.restartMaxDelay = restartMaxDelay;
+      c.maxRestarts = maxRestarts;
+      c.restartWindow = restartWindow;
+      c.healthCheckInterval = healthCheckInterval;
+      c.healthCheckTimeout = healthCheckTimeout;
+      c.healthCheckFailures = healthCheckFailures;
+      c.maxCallDepth = maxCallDepth;
+      c.maxMessageSize = maxMessageSize;
+      c.drainTimeout = drainTimeout;
+      return c;
     }
 
     private static void requirePositive(String name, Duration d) {

@@ -14,14 +14,15 @@ import io.dtac.plugin.PluginException;
 import io.dtac.plugin.PluginHost;
 import io.dtac.plugin.Request;
 import io.dtac.plugin.Response;
+import io.dtac.plugin.internal.TlsEnvironment;
 import io.grpc.CallOptions;
 import io.grpc.Context;
+import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCalls;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -210,8 +211,11 @@ public final class TestPlugin extends PluginBase {
     for (int i = 0; i < extra; i++) {
       headers.put(Metadata.Key.of("x-h" + i, Metadata.ASCII_STRING_MARSHALLER), "v" + i);
     }
+    // The same transport as the plugin's BrokerClient: TLS with its own certificate when the
+    // agent gave it one.
     ManagedChannel channel =
-        NettyChannelBuilder.forTarget(brokerAddress).usePlaintext().build();
+        Grpc.newChannelBuilder("dns:///" + brokerAddress, TlsEnvironment.channelCredentials(System.getenv()))
+            .build();
     Map<String, Object> answer = new LinkedHashMap<>();
     try {
       ClientCalls.blockingUnaryCall(

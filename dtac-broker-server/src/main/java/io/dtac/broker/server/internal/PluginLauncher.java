@@ -34,6 +34,15 @@ public final class PluginLauncher {
   private static final Logger LOG = LoggerFactory.getLogger(PluginLauncher.class);
   /** The environment variable carrying a plugin's broker credential (see BrokerClient). */
   public static final String BROKER_CREDENTIAL_ENV = "DTAC_BROKER_CREDENTIAL";
+  /** The plugin's TLS certificate (PEM, with the CA's after it), per the DTAC protocol. */
+  public static final String TLS_CERT_ENV = "DTAC_TLS_CERT";
+  /** The plugin's TLS private key (PEM), per the DTAC protocol. */
+  public static final String TLS_KEY_ENV = "DTAC_TLS_KEY";
+  /**
+   * The run's CA certificate (PEM): a plugin that knows it requires the agent's client certificate
+   * and calls the broker over TLS with its own certificate as client certificate.
+   */
+  public static final String TLS_CA_ENV = "DTAC_TLS_CA";
 
   private static final Set<String> ACTIONS = Set.of("create", "read", "write", "delete");
 
@@ -49,11 +58,19 @@ public final class PluginLauncher {
   private final PluginRegistry registry;
   private final Settings settings;
   private final CredentialStore credentials;
+  private final TlsMaterial tls;
 
   public PluginLauncher(PluginRegistry registry, Settings settings, CredentialStore credentials) {
+    this(registry, settings, credentials, null);
+  }
+
+  /** @param tls the run's certificates, or null to talk to plugins in plaintext */
+  public PluginLauncher(
+      PluginRegistry registry, Settings settings, CredentialStore credentials, TlsMaterial tls) {
     this.registry = registry;
     this.settings = settings;
     this.credentials = credentials;
+    this.tls = tls;
   }
 
   /** Loads {@code file}; returns the plugin if it reached RUNNING, else null. Never throws. */
@@ -68,6 +85,7 @@ public final class PluginLauncher {
     String credential = credentials.issue();
     Map<String, String> env = new HashMap<>(settings.environment());
     env.put(BROKER_CREDENTIAL_ENV, credential);
+    TlsMaterial.Identity identity = issueTls(file, env);
     PluginProcess process;
     try {
       process = PluginProcess.launch(file, env);
@@ -105,20 +123,41 @@ public final class PluginLauncher {
       return null;
     }
     plugin.credential(credential);
+    if (identity != null) {
+      credentials.pinCertificate(credential, identity.fingerprint());
+    }
     credentials.bind(credential, info.name());
     process.renameLog(info.name());
     return connectAndRegister(plugin, process, info, config);
   }
 
+  /** Issues the plugin's TLS identity into {@code env}, when the run uses TLS; else null. */
+  private TlsMaterial.Identity issueTls(Path file, Map<String, String> env) {
+    TlsMaterial.Identity identity = tls == null ? null : tls.issuePlugin(PluginDiscovery.stem(file));
+    if (identity != null) {
+      env.put(TLS_CERT_ENV, identity.certificatePem());
+      env.put(TLS_KEY_ENV, identity.privateKeyPem());
+      env.put(TLS_CA_ENV, tls.caPem());
+    }
+    return identity;
+  }
+
   private LoadedPlugin connectAndRegister(
       LoadedPlugin plugin, PluginProcess process, HandshakeParser.ConnectInfo info, PluginConfig config) {
-    if (info.tls()) {
+    if (info.tls() && tls == null) {
       fail(plugin, process, "it serves TLS, but the broker gave it no certificate to serve");
       return null;
     }
+    if (!info.tls() && tls != null) {
+      fail(plugin, process, "it serves plaintext (tls=false), although the broker gave it a TLS"
+          + " certificate in DTAC_TLS_CERT/DTAC_TLS_KEY and the protocol then requires TLS; to host"
+          + " plugins that cannot serve TLS, turn TLS off with PluginBroker.builder().tls(false)");
+      return null;
+    }
     ManagedChannel channel =
-        NettyChannelBuilder.forAddress(info.host(), info.port())
-            .usePlaintext()
+        (tls == null
+                ? NettyChannelBuilder.forAddress(info.host(), info.port()).usePlaintext()
+                : NettyChannelBuilder.forAddress(info.host(), info.port(), tls.channelCredentials()))
             .maxInboundMessageSize(settings.maxMessageSize())
             .build();
     registry.connected(plugin, process, channel);
@@ -237,6 +276,7 @@ public final class PluginLauncher {
     String credential = credentials.issue();
     Map<String, String> env = new HashMap<>(settings.environment());
     env.put(BROKER_CREDENTIAL_ENV, credential);
+    TlsMaterial.Identity identity = issueTls(file, env);
     PluginProcess process;
     try {
       process = PluginProcess.launch(file, env);
@@ -263,6 +303,9 @@ public final class PluginLauncher {
       return false;
     }
     plugin.credential(credential);
+    if (identity != null) {
+      credentials.pinCertificate(credential, identity.fingerprint());
+    }
     credentials.bind(credential, plugin.name());
     process.renameLog(plugin.name());
     return connectAndRegister(plugin, process, info, config) != null;

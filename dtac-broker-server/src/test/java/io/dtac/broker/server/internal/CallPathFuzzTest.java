@@ -45,7 +45,7 @@ class CallPathFuzzTest {
   void everyAnswerIsADocumentedStatus() throws Exception {
     Random random = new Random(SEED);
     int[] seen = new int[Status.Code.values().length];
-    try (InProcessBroker broker = new InProcessBroker(LIMIT)) {
+    try (GuardedBroker broker = new GuardedBroker(LIMIT)) {
       long end = System.nanoTime() + BUDGET_NANOS;
       int runs = 0;
       while (System.nanoTime() < end && runs < 20_000) {

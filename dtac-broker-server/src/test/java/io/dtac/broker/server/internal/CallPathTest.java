@@ -15,10 +15,10 @@ import org.junit.jupiter.api.Test;
 
 /** Malformed and hostile calls to the broker each get a clear status, and it keeps serving. */
 class CallPathTest {
-  private final InProcessBroker broker;
+  private final GuardedBroker broker;
 
   CallPathTest() throws Exception {
-    broker = new InProcessBroker(64 * 1024);
+    broker = new GuardedBroker(64 * 1024);
   }
 
   @AfterEach

@@ -1,142 +1,84 @@
 package io.dtac.broker.server.internal;
 
-import io.dtac.broker.api.EndpointRequestMessage;
-import io.dtac.broker.api.EndpointResponse;
-import io.dtac.broker.api.EndpointResponseMessage;
-import io.dtac.broker.api.PluginEndpoint;
-import io.dtac.broker.api.PluginServiceGrpc;
-import io.grpc.CallOptions;
+import io.dtac.broker.api.AgentServiceGrpc;
+import io.dtac.broker.server.AccessPolicy;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
-import io.grpc.MethodDescriptor;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
-import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
-import io.grpc.stub.ClientCalls;
 import io.grpc.stub.MetadataUtils;
-import io.grpc.stub.StreamObserver;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The broker's call path assembled as PluginBroker assembles it (guard, auth and chain
- * interceptors, AgentService, router), served in-process, with an in-process "Echo" plugin that
- * answers {@code read:echo} and {@code create:echo} with the request's body and metadata. A raw
- * client sends arbitrary bytes as an authenticated plugin ("Caller").
+ * The broker's call path wired as PluginBroker wires it (credential check, access policy, audit,
+ * router), served in-process over {@link FakePlugins}: for fast tests of policy and audit.
  */
 final class InProcessBroker implements AutoCloseable {
-  static final MethodDescriptor.Marshaller<byte[]> RAW =
-      new MethodDescriptor.Marshaller<>() {
-        @Override
-        public InputStream stream(byte[] value) {
-          return new ByteArrayInputStream(value);
-        }
-
-        @Override
-        public byte[] parse(InputStream in) {
-          try {
-            return in.readAllBytes();
-          } catch (IOException e) {
-            throw new UncheckedIOException(e);
-          }
-        }
-      };
-  static final MethodDescriptor<byte[], byte[]> CALL_PLUGIN =
-      MethodDescriptor.<byte[], byte[]>newBuilder()
-          .setType(MethodDescriptor.MethodType.UNARY)
-          .setFullMethodName("plugin.AgentService/CallPlugin")
-          .setRequestMarshaller(RAW)
-          .setResponseMarshaller(RAW)
-          .build();
-
-  final PluginRegistry registry = new PluginRegistry(List.of());
+  final FakePlugins plugins = new FakePlugins();
   final CredentialStore credentials = new CredentialStore();
-  final CallChains chains = new CallChains(CallChains.DEFAULT_MAX_DEPTH);
-  final ShutdownGate gate = new ShutdownGate();
-  final CallRouter router;
-  final String credential;
-  private final Server plugin;
-  private final ManagedChannel pluginChannel;
-  private final Server broker;
-  private final ManagedChannel brokerChannel;
+  final AuditLog audit;
+  final CallGate gate;
+  private final Server server;
+  private final ManagedChannel channel;
 
-  InProcessBroker(int maxMessageSize) throws IOException {
-    String pluginName = InProcessServerBuilder.generateName();
-    plugin = InProcessServerBuilder.forName(pluginName).addService(new Echo()).build().start();
-    pluginChannel = InProcessChannelBuilder.forName(pluginName).build();
-    LoadedPlugin echo = new LoadedPlugin("Echo", "echo", null);
-    registry.add(echo);
-    registry.connected(echo, null, pluginChannel);
-    registry.running(
-        echo,
-        List.of(
-            PluginEndpoint.newBuilder().setAction("read").setPath("echo").build(),
-            PluginEndpoint.newBuilder().setAction("create").setPath("echo").build()),
-        "echo");
-    router = new CallRouter(registry, Duration.ofSeconds(5), chains, gate, maxMessageSize);
-    credential = credentials.issue();
-    credentials.bind(credential, "Caller");
-    String brokerName = InProcessServerBuilder.generateName();
-    broker =
-        InProcessServerBuilder.forName(brokerName)
-            .maxInboundMessageSize(maxMessageSize)
+  /** @param auditFile null: audit records to the log only */
+  InProcessBroker(PolicyEngine policy, Path auditFile) throws IOException {
+    audit = new AuditLog(auditFile);
+    audit.open();
+    gate = new CallGate(new CallRouter(plugins.registry, Duration.ofSeconds(10)), policy, audit);
+    String name = InProcessServerBuilder.generateName();
+    server =
+        InProcessServerBuilder.forName(name)
+            .directExecutor()
             .addService(
-                RequestGuard.guard(
-                    ServerInterceptors.intercept(
-                        new AgentServiceImpl(router, registry),
-                        new CallChainInterceptor(chains),
-                        new CallerAuthInterceptor(credentials),
-                        new MetadataLimitInterceptor())))
+                ServerInterceptors.intercept(
+                    new AgentServiceImpl(gate, plugins.registry),
+                    new CallerAuthInterceptor(credentials, audit)))
             .build()
             .start();
-    brokerChannel = InProcessChannelBuilder.forName(brokerName).build();
+    channel = InProcessChannelBuilder.forName(name).directExecutor().build();
   }
 
-  /** Sends {@code message} as Caller with {@code extra} headers; answers the status (OK on success). */
-  Status callRaw(byte[] message, Metadata extra) {
+  InProcessBroker(AccessPolicy policy) throws IOException {
+    this(PolicyEngine.fixed(policy), null);
+  }
+
+  /** A credential bound to {@code pluginName}, as the launcher binds one after a handshake. */
+  String credentialFor(String pluginName) {
+    String c = credentials.issue();
+    credentials.bind(c, pluginName);
+    return c;
+  }
+
+  /** A stub presenting {@code credential}; null presents none. */
+  AgentServiceGrpc.AgentServiceBlockingStub stub(String credential) {
+    AgentServiceGrpc.AgentServiceBlockingStub s = AgentServiceGrpc.newBlockingStub(channel);
+    if (credential == null) {
+      return s;
+    }
     Metadata headers = new Metadata();
     headers.put(CallerAuthInterceptor.CREDENTIAL_HEADER, credential);
-    headers.merge(extra);
-    try {
-      ClientCalls.blockingUnaryCall(
-          io.grpc.ClientInterceptors.intercept(
-              brokerChannel, MetadataUtils.newAttachHeadersInterceptor(headers)),
-          CALL_PLUGIN,
-          CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS),
-          message);
-      return Status.OK;
-    } catch (StatusRuntimeException e) {
-      return e.getStatus();
-    }
+    return s.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
   }
 
   @Override
   public void close() {
-    brokerChannel.shutdownNow();
-    broker.shutdownNow();
-    pluginChannel.shutdownNow();
-    plugin.shutdownNow();
+    try {
+      closeAll();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
-  private static final class Echo extends PluginServiceGrpc.PluginServiceImplBase {
-    @Override
-    public void call(EndpointRequestMessage request, StreamObserver<EndpointResponseMessage> out) {
-      out.onNext(
-          EndpointResponseMessage.newBuilder()
-              .setResponse(
-                  EndpointResponse.newBuilder()
-                      .putAllMetadata(request.getRequest().getMetadataMap())
-                      .setValue(request.getRequest().getBody()))
-              .build());
-      out.onCompleted();
-    }
+  private void closeAll() throws InterruptedException {
+    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    plugins.close();
+    audit.close();
   }
 }
