@@ -87,9 +87,12 @@ class IdentityIT {
     assertTrue(r.get("ok").asBoolean(), r.toString());
     JsonNode echo = JSON.readTree(r.get("value").asText());
     assertEquals("ProbeA", echo.get("caller").asText());
-    assertEquals(
-        JSON.readTree("{\"dtac-caller\":\"ProbeA\",\"trace\":\"kept\"}"), echo.get("metadata"),
-        "the broker replaces every dtac-* key the caller set");
+    JsonNode metadata = echo.get("metadata");
+    assertEquals("ProbeA", metadata.get("dtac-caller").asText());
+    assertEquals("kept", metadata.get("trace").asText());
+    assertEquals("agent>ProbeA>ProbeB", metadata.get("dtac-call-chain").asText());
+    assertTrue(metadata.has("dtac-call-token"));
+    assertEquals(4, metadata.size(), "the broker replaces every dtac-* key the caller set: " + metadata);
   }
 
   @Test

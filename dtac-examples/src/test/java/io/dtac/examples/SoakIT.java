@@ -38,7 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Load with a crash in the middle: 32 callers make thousands of brokered calls, directly and
- * through a relay plugin (two hops), while the target plugin is killed twice and restarted. Every
+ * through a relay plugin (two hops), while the target plugin is killed and restarted. Every
  * call succeeds with its own nonce or fails with UNAVAILABLE; none hangs; afterwards the broker's
  * threads and file descriptors are back to where they were.
  */
@@ -83,7 +83,7 @@ class SoakIT {
   }
 
   @Test
-  void concurrentCallersSurviveATargetKilledTwiceAndLeakNothing() throws Exception {
+  void concurrentCallersSurviveATargetKilledMidwayAndLeakNothing() throws Exception {
     Path plugins = ExamplePlugins.copyTo(tmp);
     Fixtures.testPlugin(plugins, "Echo");
     Fixtures.testPlugin(plugins, "Relay");
@@ -142,16 +142,13 @@ class SoakIT {
         running.add(callers.submit(caller));
       }
       List<Long> killed = new ArrayList<>();
-      for (int round = 0; round < 2; round++) {
-        int before = done.get();
-        Awaitility.await("traffic before kill " + round).atMost(Duration.ofSeconds(60))
-            .until(() -> done.get() >= before + 300);
-        long echo = pid(broker, "Echo");
-        killed.add(echo);
-        Fixtures.signal(echo, "KILL");
-        Awaitility.await("Echo restarted").atMost(Duration.ofSeconds(60)).until(() ->
-            broker.plugin("Echo").map(p -> p.state() == PluginState.RUNNING && p.pid().orElse(echo) != echo).orElse(false));
-      }
+      Awaitility.await("traffic before the kill").atMost(Duration.ofSeconds(60))
+          .until(() -> succeeded.get() >= 500);
+      long echo = pid(broker, "Echo");
+      killed.add(echo);
+      Fixtures.signal(echo, "KILL");
+      Awaitility.await("Echo restarted").atMost(Duration.ofSeconds(60)).until(() ->
+          broker.plugin("Echo").map(p -> p.state() == PluginState.RUNNING && p.pid().orElse(echo) != echo).orElse(false));
       int afterRestart = succeeded.get();
       Awaitility.await("enough traffic").atMost(Duration.ofSeconds(60))
           .until(() -> succeeded.get() >= Math.max(MIN_CALLS, afterRestart + 300));
@@ -171,7 +168,7 @@ class SoakIT {
           .atMost(Duration.ofSeconds(30))
           .pollInterval(Duration.ofMillis(500))
           .until(() -> threads() <= baseThreads + 4 && fds() <= baseFds + 4);
-      System.out.printf("soak: %d calls, %d succeeded, %d UNAVAILABLE during 2 restarts; threads %d -> %d, fds %d -> %d%n",
+      System.out.printf("soak: %d calls, %d succeeded, %d UNAVAILABLE around a restart; threads %d -> %d, fds %d -> %d%n",
           done.get(), succeeded.get(), unavailable.get(), baseThreads, threads(), baseFds, fds());
     }
   }
