@@ -32,11 +32,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Deadlines, call chains and hostile calls across real processes: the broker, the example
- * plugins and three test plugins (Alpha, Beta, Gamma), each its own OS process.
+ * Deadlines, call chains and hostile calls across real processes: the broker, HelloPlugin and
+ * three test plugins (Alpha, Beta, Gamma), each its own OS process.
  */
 class CallPathIT {
-  private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(4);
+  private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(3);
   private static final int MAX_MESSAGE = 256 * 1024;
 
   @TempDir static Path tmp;
@@ -44,7 +44,7 @@ class CallPathIT {
 
   @BeforeAll
   static void start() throws Exception {
-    Path plugins = ExamplePlugins.copyTo(tmp, "hello.plugin", "calculator.plugin");
+    Path plugins = ExamplePlugins.copyTo(tmp, "hello.plugin");
     for (String name : List.of("Alpha", "Beta", "Gamma")) {
       Fixtures.testPlugin(plugins, name);
     }
@@ -107,7 +107,7 @@ class CallPathIT {
     StatusRuntimeException e = failure(() -> broker.call("Beta", "slow", "read", params("ms", "60000")));
     assertEquals(Status.Code.DEADLINE_EXCEEDED, e.getStatus().getCode());
     assertEquals(
-        "call to plugin 'Beta' endpoint 'read:slow' did not complete within its deadline of 4000 ms",
+        "call to plugin 'Beta' endpoint 'read:slow' did not complete within its deadline of 3000 ms",
         e.getStatus().getDescription());
   }
 
@@ -117,7 +117,7 @@ class CallPathIT {
         json(relay(List.of("Beta"), "deadline")), Duration.ofMillis(2000)));
     long remaining = seen.get("remainingMs").asLong();
     assertTrue(remaining > 0 && remaining <= 2000,
-        "Beta should see less than the caller's 2000 ms (not the broker's default 4000 ms), saw " + remaining);
+        "Beta should see less than the caller's 2000 ms (not the broker's default 3000 ms), saw " + remaining);
     assertEquals(List.of("agent", "Alpha", "Beta"), Fixtures.JSON.convertValue(seen.get("chain"), List.class));
   }
 

@@ -243,8 +243,8 @@ public final class PluginLauncher {
   }
 
   /**
-   * Stops a plugin's process (politely, letting calls in flight finish within the stop timeout)
-   * and launches its file again with the same configuration: RESTARTING, then RUNNING or FAILED.
+   * Stops a plugin's process (SIGTERM, then SIGKILL after the stop timeout; calls in flight to it
+   * fail with UNAVAILABLE) and launches its file again with the same configuration: RESTARTING, then RUNNING or FAILED.
    * The file must announce the same plugin name. Blocks until done; never throws.
    *
    * @return whether the plugin is RUNNING again
@@ -255,14 +255,13 @@ public final class PluginLauncher {
     credentials.revoke(plugin.credential());
     plugin.detach();
     registry.transition(plugin, PluginState.RESTARTING, plugin.failure());
+    // As on stop: calls in flight to the old process end now (UNAVAILABLE), and so does its log
+    // stream, which would otherwise hold up the plugin's own graceful shutdown.
     if (oldChannel != null) {
-      oldChannel.shutdown();
+      oldChannel.shutdownNow();
     }
     if (old != null) {
       old.stop(settings.stopTimeout());
-    }
-    if (oldChannel != null) {
-      oldChannel.shutdownNow();
     }
     Path file = plugin.file();
     PluginConfig config = plugin.config();

@@ -1,12 +1,14 @@
 package io.dtac.examples;
 
 import static io.dtac.examples.Fixtures.alive;
+import static io.dtac.examples.Fixtures.failure;
 import static io.dtac.examples.Fixtures.json;
 import static io.dtac.examples.Fixtures.params;
 import static io.dtac.examples.Fixtures.pid;
 import static io.dtac.examples.Fixtures.signal;
 import static io.dtac.examples.Fixtures.value;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -18,6 +20,7 @@ import io.dtac.broker.server.PluginInfo;
 import io.dtac.broker.server.PluginState;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -34,11 +37,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Crashed and hung plugins, with real processes killed by real signals: calls in flight fail at
- * once, the plugin shows FAILED, is restarted with backoff and serves again; its callers keep
- * working; a plugin that keeps failing is given up on; every state change reaches the listener.
+ * Plugin lifecycle with real processes and real signals: calls in flight to a killed plugin fail
+ * at once, it shows FAILED, is restarted with backoff and serves again while its callers keep
+ * working; a hung plugin is caught by health checks; a plugin that keeps failing is given up on;
+ * plugins are loaded, unloaded and reloaded at runtime; every state change reaches the listener.
  */
-class CrashRestartIT {
+class PluginLifecycleIT {
   @TempDir static Path tmp;
   private static PluginBroker broker;
   /** "Name: FROM -> TO (failure)" for every state change, in order. */
@@ -62,7 +66,7 @@ class CrashRestartIT {
             .restartBackoff(Duration.ofMillis(500), Duration.ofSeconds(1))
             .maxRestarts(3, Duration.ofMinutes(1))
             .healthCheckInterval(Duration.ofMillis(300))
-            .healthCheckTimeout(Duration.ofMillis(1500))
+            .healthCheckTimeout(Duration.ofMillis(1000))
             .healthCheckFailures(2)
             .listener((plugin, from) -> {
               synchronized (events) {
@@ -195,5 +199,45 @@ class CrashRestartIT {
             "Flaky: FAILED -> RESTARTING", "Flaky: RESTARTING -> FAILED",
             "Flaky: FAILED -> FAILED"),
         states);
+  }
+
+  @Test
+  void pluginsAreLoadedUnloadedAndReloadedAtRuntime() throws Exception {
+    Path spare = Files.createDirectories(tmp.resolve("spare"));
+    PluginInfo gamma = broker.load(Fixtures.testPlugin(spare, "Gamma"));
+    assertEquals(PluginState.RUNNING, gamma.state(), gamma.toString());
+    assertEquals("g1", value(broker.call("Gamma", "echo", "read", params("nonce", "g1"))).get("nonce").asText());
+
+    // A second file announcing the same name is refused right after its handshake.
+    Path impostor = ExamplePlugins.script(spare, "impostor.plugin",
+        "echo 'CONNECT{{Gamma:gamma:grpc:tcp:127.0.0.1:1:plug_api_1.0:[tls=true]}}'; sleep 30");
+    PluginInfo again = broker.load(impostor);
+    assertEquals(PluginState.FAILED, again.state());
+    assertTrue(again.failure().get().startsWith("duplicate plugin name 'Gamma'"), again.toString());
+    assertFalse(alive(again.pid().getAsLong()));
+
+    long gammaPid = gamma.pid().getAsLong();
+    PluginInfo unloaded = broker.unload("Gamma").orElseThrow();
+    assertEquals(PluginState.STOPPED, unloaded.state());
+    assertFalse(alive(gammaPid));
+    assertTrue(broker.plugin("Gamma").isEmpty());
+    assertFalse(broker.listPlugins().getPluginsList().contains("Gamma"));
+    StatusRuntimeException gone = failure(() ->
+        broker.call("Gamma", "echo", "read", EndpointRequest.getDefaultInstance()));
+    assertEquals(Status.Code.NOT_FOUND, gone.getStatus().getCode());
+    assertTrue(broker.unload("Gamma").isEmpty());
+
+    awaitRunning("HelloPlugin");
+    long helloPid = pid(broker, "HelloPlugin");
+    PluginInfo reloaded = broker.reload("HelloPlugin").orElseThrow();
+    assertEquals(PluginState.RUNNING, reloaded.state(), reloaded.toString());
+    assertNotEquals(helloPid, reloaded.pid().getAsLong());
+    assertFalse(alive(helloPid));
+    assertEquals("Hello from HelloPlugin",
+        value(broker.call("HelloPlugin", "hello", "read", EndpointRequest.getDefaultInstance())).get("message").asText());
+    assertTrue(broker.reload("NoSuchPlugin").isEmpty());
+
+    PluginInfo missing = broker.load(spare.resolve("missing.plugin"));
+    assertEquals(PluginState.FAILED, missing.state());
   }
 }
