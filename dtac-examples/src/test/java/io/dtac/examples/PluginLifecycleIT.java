@@ -63,7 +63,7 @@ class PluginLifecycleIT {
         PluginBroker.builder()
             .pluginDirectory(plugins)
             .handshakeTimeout(Duration.ofSeconds(30))
-            .restartBackoff(Duration.ofMillis(500), Duration.ofSeconds(1))
+            .restartBackoff(Duration.ofMillis(500), Duration.ofMillis(500))
             .maxRestarts(3, Duration.ofMinutes(1))
             .healthCheckInterval(Duration.ofMillis(300))
             .healthCheckTimeout(Duration.ofMillis(1000))
