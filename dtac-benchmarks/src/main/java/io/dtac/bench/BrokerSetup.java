@@ -1,0 +1,29 @@
+package io.dtac.bench;
+
+import io.dtac.broker.server.PluginBroker;
+
+/**
+ * The broker configurations the brokered scenarios compare. Switching security is the one
+ * builder call in {@link #configure}; everything else is the broker's default.
+ */
+enum BrokerSetup {
+  /** The broker exactly as it ships: its defaults, security included. */
+  DEFAULTS {
+    @Override
+    PluginBroker.Builder configure(PluginBroker.Builder b) {
+      return b;
+    }
+  },
+  /**
+   * The broker with security switched off. The broker has no security switch yet (issue 4 builds
+   * it), so until then this equals {@link #DEFAULTS}.
+   */
+  SECURITY_OFF {
+    @Override
+    PluginBroker.Builder configure(PluginBroker.Builder b) {
+      return b;
+    }
+  };
+
+  abstract PluginBroker.Builder configure(PluginBroker.Builder b);
+}

@@ -1,0 +1,200 @@
+package io.dtac.bench.jmh;
+
+import com.google.common.util.concurrent.FutureCallback;
+import com.google.common.util.concurrent.Futures;
+import com.google.common.util.concurrent.MoreExecutors;
+import com.google.protobuf.ByteString;
+import io.dtac.broker.api.AgentServiceGrpc;
+import io.dtac.broker.api.EndpointRequest;
+import io.dtac.broker.api.EndpointRequestMessage;
+import io.dtac.broker.api.EndpointResponse;
+import io.dtac.broker.api.EndpointResponseMessage;
+import io.dtac.broker.api.PluginCallRequest;
+import io.dtac.broker.api.PluginCallResponse;
+import io.dtac.broker.api.PluginEndpoint;
+import io.dtac.broker.api.PluginServiceGrpc;
+import io.dtac.broker.server.internal.AgentServiceImpl;
+import io.dtac.broker.server.internal.CallRouter;
+import io.dtac.broker.server.internal.LoadedPlugin;
+import io.dtac.broker.server.internal.PluginRegistry;
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+
+/**
+ * The broker's own per-call work, in-process, against a bare forward. Every hop is in-process
+ * gRPC with direct executors, so a call runs start to end on the benchmark thread and the numbers
+ * are CPU work, not scheduling or sockets:
+ *
+ * <ul>
+ *   <li>{@code directCall}: client -> target ({@code PluginService.Call}); one hop.
+ *   <li>{@code routerCall}: the broker's {@link CallRouter} -> target: validation, lookup,
+ *       deadline, error mapping, one hop.
+ *   <li>{@code bareForward}: client -> a forwarder that does nothing but re-address the request
+ *       -> target; two hops.
+ *   <li>{@code brokerForward}: client -> the broker's {@code AgentService} (as {@code
+ *       PluginBroker} serves it) -> target; two hops.
+ * </ul>
+ *
+ * The broker's own work per call is {@code brokerForward - bareForward} (and, without the front
+ * hop, {@code routerCall - directCall}). When the broker gains interceptors (identity, policy,
+ * audit, call-cycle checks), {@link #brokerService} must wrap the service the way {@code
+ * PluginBroker} does, so that they are measured here.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+public class BrokerOverheadBenchmark {
+  @Param({"64"})
+  public int payloadBytes;
+
+  private final String id = Long.toHexString(System.nanoTime());
+  private Server target;
+  private Server broker;
+  private Server bare;
+  private ManagedChannel targetChannel;
+  private ManagedChannel brokerChannel;
+  private ManagedChannel bareChannel;
+  private CallRouter router;
+  private PluginServiceGrpc.PluginServiceBlockingStub direct;
+  private AgentServiceGrpc.AgentServiceBlockingStub viaBroker;
+  private AgentServiceGrpc.AgentServiceBlockingStub viaBare;
+  private EndpointRequest request;
+  private EndpointRequestMessage directRequest;
+  private PluginCallRequest brokeredRequest;
+
+  @Setup(Level.Trial)
+  public void setUp() throws IOException {
+    request = EndpointRequest.newBuilder().setBody(ByteString.copyFrom(new byte[payloadBytes])).build();
+    directRequest = EndpointRequestMessage.newBuilder().setMethod("read:echo").setRequest(request).build();
+    brokeredRequest =
+        PluginCallRequest.newBuilder()
+            .setPluginName("BenchTarget")
+            .setMethod("echo")
+            .setAction("read")
+            .setRequest(request)
+            .build();
+
+    target = serve("target-" + id, new Echo());
+    targetChannel = InProcessChannelBuilder.forName("target-" + id).directExecutor().build();
+
+    PluginRegistry registry = new PluginRegistry(List.of());
+    LoadedPlugin plugin = new LoadedPlugin("BenchTarget", "bench-target", Path.of("bench-target.plugin"));
+    registry.add(plugin);
+    registry.connected(plugin, null, targetChannel);
+    registry.running(
+        plugin,
+        List.of(PluginEndpoint.newBuilder().setPath("echo").setAction("read").build()),
+        "bench-target");
+    router = new CallRouter(registry, Duration.ofSeconds(30));
+
+    broker = serve("broker-" + id, brokerService(router, registry));
+    bare = serve("bare-" + id, new BareForwarder(PluginServiceGrpc.newFutureStub(targetChannel)));
+    brokerChannel = InProcessChannelBuilder.forName("broker-" + id).directExecutor().build();
+    bareChannel = InProcessChannelBuilder.forName("bare-" + id).directExecutor().build();
+    direct = PluginServiceGrpc.newBlockingStub(targetChannel);
+    viaBroker = AgentServiceGrpc.newBlockingStub(brokerChannel);
+    viaBare = AgentServiceGrpc.newBlockingStub(bareChannel);
+  }
+
+  /** The broker's {@code AgentService} as {@code PluginBroker} serves it. */
+  static io.grpc.BindableService brokerService(CallRouter router, PluginRegistry registry) {
+    return new AgentServiceImpl(router, registry);
+  }
+
+  private static Server serve(String name, io.grpc.BindableService service) throws IOException {
+    return InProcessServerBuilder.forName(name).directExecutor().addService(service).build().start();
+  }
+
+  @TearDown(Level.Trial)
+  public void tearDown() throws InterruptedException {
+    for (ManagedChannel c : List.of(brokerChannel, bareChannel, targetChannel)) {
+      c.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+    for (Server s : List.of(broker, bare, target)) {
+      s.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+
+  @Benchmark
+  public EndpointResponseMessage directCall() {
+    return direct.call(directRequest);
+  }
+
+  @Benchmark
+  public EndpointResponse routerCall() throws InterruptedException, ExecutionException {
+    return router.route("BenchTarget", "echo", "read", request).get();
+  }
+
+  @Benchmark
+  public PluginCallResponse bareForward() {
+    return viaBare.callPlugin(brokeredRequest);
+  }
+
+  @Benchmark
+  public PluginCallResponse brokerForward() {
+    return viaBroker.callPlugin(brokeredRequest);
+  }
+
+  /** The target: answers the request body. */
+  static final class Echo extends PluginServiceGrpc.PluginServiceImplBase {
+    @Override
+    public void call(EndpointRequestMessage request, StreamObserver<EndpointResponseMessage> out) {
+      out.onNext(
+          EndpointResponseMessage.newBuilder()
+              .setResponse(EndpointResponse.newBuilder().setValue(request.getRequest().getBody()))
+              .build());
+      out.onCompleted();
+    }
+  }
+
+  /** The least a forwarder can do: re-address the request to the target and relay its answer. */
+  static final class BareForwarder extends AgentServiceGrpc.AgentServiceImplBase {
+    private final PluginServiceGrpc.PluginServiceFutureStub target;
+
+    BareForwarder(PluginServiceGrpc.PluginServiceFutureStub target) {
+      this.target = target;
+    }
+
+    @Override
+    public void callPlugin(PluginCallRequest call, StreamObserver<PluginCallResponse> out) {
+      Futures.addCallback(
+          target.call(
+              EndpointRequestMessage.newBuilder()
+                  .setMethod(call.getAction() + ":" + call.getMethod())
+                  .setRequest(call.getRequest())
+                  .build()),
+          new FutureCallback<EndpointResponseMessage>() {
+            @Override
+            public void onSuccess(EndpointResponseMessage reply) {
+              out.onNext(PluginCallResponse.newBuilder().setResponse(reply.getResponse()).build());
+              out.onCompleted();
+            }
+
+            @Override
+            public void onFailure(Throwable t) {
+              out.onError(t);
+            }
+          },
+          MoreExecutors.directExecutor());
+    }
+  }
+}
