@@ -9,7 +9,9 @@ import io.grpc.ChannelCredentials;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.MetadataUtils;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -31,29 +33,73 @@ public final class BrokerClient implements AutoCloseable {
   private final ManagedChannel channel;
   private final AgentServiceGrpc.AgentServiceBlockingStub stub;
 
-  private BrokerClient(String address, ChannelCredentials credentials) {
+  private BrokerClient(String address, ChannelCredentials credentials, String credential) {
     this.address = address;
     this.channel = Grpc.newChannelBuilder(target(address), credentials).build();
-    this.stub = AgentServiceGrpc.newBlockingStub(channel);
+    AgentServiceGrpc.AgentServiceBlockingStub s = AgentServiceGrpc.newBlockingStub(channel);
+    if (credential != null && !credential.isEmpty()) {
+      Metadata headers = new Metadata();
+      headers.put(CREDENTIAL_HEADER, credential);
+      s = s.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
+    }
+    this.stub = s;
   }
 
   /**
-   * Connects to the broker at {@code address} ("host:port", or "unix:PATH") without TLS. The
-   * connection is made lazily, on the first call.
+   * The gRPC header that carries the credential the agent issued to this plugin process at
+   * launch (environment variable {@value #ENV_CREDENTIAL}); the broker identifies callers by it.
+   */
+  public static final Metadata.Key<String> CREDENTIAL_HEADER =
+      Metadata.Key.of("dtac-broker-credential", Metadata.ASCII_STRING_MARSHALLER);
+
+  /** The environment variable in which the agent hands a plugin process its broker credential. */
+  public static final String ENV_CREDENTIAL = "DTAC_BROKER_CREDENTIAL";
+
+  /**
+   * Connects to the broker at {@code address} ("host:port", or "unix:PATH") without TLS,
+   * presenting the credential from {@value #ENV_CREDENTIAL} if the agent set one. The connection
+   * is made lazily, on the first call.
    *
    * @throws IllegalArgumentException if the address is empty
    */
   public static BrokerClient connect(String address) {
-    return connect(address, InsecureChannelCredentials.create());
+    return builder(address).build();
   }
 
-  /** Connects with the given channel credentials (e.g. TLS). */
-  public static BrokerClient connect(String address, ChannelCredentials credentials) {
-    Objects.requireNonNull(credentials, "credentials");
-    if (address == null || address.isBlank()) {
-      throw new IllegalArgumentException("broker address is empty: the agent has no broker");
+  /** Starts configuring a client for the broker at {@code address}. */
+  public static Builder builder(String address) {
+    return new Builder(address);
+  }
+
+  /** Configures a {@link BrokerClient}. */
+  public static final class Builder {
+    private final String address;
+    private ChannelCredentials channelCredentials = InsecureChannelCredentials.create();
+    private String credential = System.getenv(ENV_CREDENTIAL);
+
+    private Builder(String address) {
+      this.address = address;
     }
-    return new BrokerClient(address.trim(), credentials);
+
+    /** Channel credentials, e.g. TLS; default plaintext. */
+    public Builder channelCredentials(ChannelCredentials credentials) {
+      this.channelCredentials = Objects.requireNonNull(credentials, "credentials");
+      return this;
+    }
+
+    /** The broker credential to present; default: the value of {@value #ENV_CREDENTIAL}. */
+    public Builder credential(String credential) {
+      this.credential = credential;
+      return this;
+    }
+
+    /** @throws IllegalArgumentException if the address is empty */
+    public BrokerClient build() {
+      if (address == null || address.isBlank()) {
+        throw new IllegalArgumentException("broker address is empty: the agent has no broker");
+      }
+      return new BrokerClient(address.trim(), channelCredentials, credential);
+    }
   }
 
   private static String target(String address) {

@@ -2,6 +2,7 @@ package io.dtac.plugin;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.charset.StandardCharsets;
+import java.util.Optional;
 
 /**
  * The input of an endpoint: what the REST gateway or a calling plugin sends. Immutable and
@@ -25,6 +26,15 @@ public final class Request extends EndpointMessage {
 
   public static Builder builder() {
     return new Builder();
+  }
+
+  /**
+   * The plugin that made this call through the broker ("agent" for the host application), as the
+   * broker authenticated it; empty when the call did not come through a broker. Callers cannot
+   * forge it: the broker overwrites the {@code dtac-caller} metadata.
+   */
+  public Optional<String> caller() {
+    return Optional.ofNullable(metadata().get("dtac-caller"));
   }
 
   /** A copy of the body bytes. */

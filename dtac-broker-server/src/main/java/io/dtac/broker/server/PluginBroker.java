@@ -5,12 +5,15 @@ import io.dtac.broker.api.EndpointResponse;
 import io.dtac.broker.api.ListPluginsResponse;
 import io.dtac.broker.server.internal.AgentServiceImpl;
 import io.dtac.broker.server.internal.CallRouter;
+import io.dtac.broker.server.internal.CallerAuthInterceptor;
+import io.dtac.broker.server.internal.CredentialStore;
 import io.dtac.broker.server.internal.LoadedPlugin;
 import io.dtac.broker.server.internal.PluginDiscovery;
 import io.dtac.broker.server.internal.PluginLauncher;
 import io.dtac.broker.server.internal.PluginRegistry;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
+import io.grpc.ServerInterceptors;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -59,6 +62,7 @@ public final class PluginBroker implements AutoCloseable {
   private final Builder config;
   private final PluginRegistry registry;
   private final CallRouter router;
+  private final CredentialStore credentials = new CredentialStore();
   private final HealthStatusManager health = new HealthStatusManager();
   private final AtomicReference<Lifecycle> lifecycle = new AtomicReference<>(Lifecycle.NEW);
   private volatile Server server;
@@ -89,7 +93,9 @@ public final class PluginBroker implements AutoCloseable {
     server =
         NettyServerBuilder.forAddress(
                 new InetSocketAddress(config.host, config.port), InsecureServerCredentials.create())
-            .addService(new AgentServiceImpl(router, registry))
+            .addService(
+                ServerInterceptors.intercept(
+                    new AgentServiceImpl(router, registry), new CallerAuthInterceptor(credentials)))
             .addService(health.getHealthService())
             .build()
             .start();
@@ -102,7 +108,8 @@ public final class PluginBroker implements AutoCloseable {
                 config.defaultSecure,
                 config.handshakeTimeout,
                 config.stopTimeout,
-                Map.copyOf(config.environment)));
+                Map.copyOf(config.environment)),
+            credentials);
     if (config.pluginDirectory != null) {
       loadAll(PluginDiscovery.find(config.pluginDirectory));
     }
@@ -352,7 +359,23 @@ public final class PluginBroker implements AutoCloseable {
       requirePositive("handshakeTimeout", handshakeTimeout);
       requirePositive("callTimeout", callTimeout);
       requirePositive("stopTimeout", stopTimeout);
-      return new PluginBroker(this);
+      return new PluginBroker(copy());
+    }
+
+    /** A snapshot, so that changing this builder later does not change a built broker. */
+    private Builder copy() {
+      Builder c = new Builder();
+      c.pluginDirectory = pluginDirectory;
+      c.pluginConfigs.putAll(pluginConfigs);
+      c.host = host;
+      c.port = port;
+      c.handshakeTimeout = handshakeTimeout;
+      c.callTimeout = callTimeout;
+      c.stopTimeout = stopTimeout;
+      c.defaultSecure = defaultSecure;
+      c.environment.putAll(environment);
+      c.listeners.addAll(listeners);
+      return c;
     }
 
     private static void requirePositive(String name, Duration d) {

@@ -70,7 +70,11 @@ public final class CallRouter {
     long allowedMillis = deadline.timeRemaining(TimeUnit.MILLISECONDS);
     ListenableFuture<EndpointResponseMessage> sent =
         stub.withDeadline(deadline)
-            .call(EndpointRequestMessage.newBuilder().setMethod(key).setRequest(request).build());
+            .call(
+                EndpointRequestMessage.newBuilder()
+                    .setMethod(key)
+                    .setRequest(stampCaller(request))
+                    .build());
     SettableFuture<EndpointResponse> result = SettableFuture.create();
     String callKey = key;
     Futures.addCallback(
@@ -88,6 +92,20 @@ public final class CallRouter {
         },
         MoreExecutors.directExecutor());
     return result;
+  }
+
+  /**
+   * Tells the target who calls: the broker's {@code dtac-*} metadata replaces whatever the caller
+   * put under those keys, so a caller cannot pose as another.
+   */
+  private static EndpointRequest stampCaller(EndpointRequest request) {
+    EndpointRequest.Builder b = request.toBuilder();
+    for (String k : request.getMetadataMap().keySet()) {
+      if (k.startsWith(CallerIdentity.RESERVED_PREFIX)) {
+        b.removeMetadata(k);
+      }
+    }
+    return b.putMetadata(CallerIdentity.CALLER_METADATA, CallerIdentity.current()).build();
   }
 
   private static String validate(String pluginName, String method, String action) {

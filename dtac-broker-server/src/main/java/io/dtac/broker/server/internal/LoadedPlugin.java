@@ -25,6 +25,7 @@ public final class LoadedPlugin {
   private volatile ManagedChannel channel;
   private volatile PluginServiceGrpc.PluginServiceFutureStub stub;
   private volatile PluginProcess process;
+  private volatile String credential;
 
   public LoadedPlugin(String name, String rootPath, Path file) {
     this.name = name;
@@ -54,6 +55,15 @@ public final class LoadedPlugin {
 
   public PluginProcess process() {
     return process;
+  }
+
+  /** The broker credential issued to the current process, or null. */
+  String credential() {
+    return credential;
+  }
+
+  void credential(String credential) {
+    this.credential = credential;
   }
 
   public ManagedChannel channel() {

@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -30,6 +31,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class PluginLauncher {
   private static final Logger LOG = LoggerFactory.getLogger(PluginLauncher.class);
+  /** The environment variable carrying a plugin's broker credential (see BrokerClient). */
+  public static final String BROKER_CREDENTIAL_ENV = "DTAC_BROKER_CREDENTIAL";
+
   private static final Set<String> ACTIONS = Set.of("create", "read", "write", "delete");
 
   /** What every launch needs to know. */
@@ -42,10 +46,12 @@ public final class PluginLauncher {
 
   private final PluginRegistry registry;
   private final Settings settings;
+  private final CredentialStore credentials;
 
-  public PluginLauncher(PluginRegistry registry, Settings settings) {
+  public PluginLauncher(PluginRegistry registry, Settings settings, CredentialStore credentials) {
     this.registry = registry;
     this.settings = settings;
+    this.credentials = credentials;
   }
 
   /** Loads {@code file}; returns the plugin if it reached RUNNING, else null. Never throws. */
@@ -57,9 +63,12 @@ public final class PluginLauncher {
       registry.addUnnamedFailure(failed(fileName, file, 0, e.getMessage()));
       return null;
     }
+    String credential = credentials.issue();
+    Map<String, String> env = new HashMap<>(settings.environment());
+    env.put(BROKER_CREDENTIAL_ENV, credential);
     PluginProcess process;
     try {
-      process = PluginProcess.launch(file, settings.environment());
+      process = PluginProcess.launch(file, env);
     } catch (IOException e) {
       registry.addUnnamedFailure(failed(fileName, file, 0, "cannot start " + fileName + ": " + e.getMessage()));
       return null;
@@ -92,6 +101,8 @@ public final class PluginLauncher {
                   + holder.file().getFileName() + "; " + fileName + " was stopped"));
       return null;
     }
+    plugin.credential(credential);
+    credentials.bind(credential, info.name());
     process.renameLog(info.name());
     return connectAndRegister(plugin, process, info, config);
   }
@@ -150,6 +161,7 @@ public final class PluginLauncher {
       return;
     }
     ManagedChannel channel = plugin.channel();
+    credentials.revoke(plugin.credential());
     registry.transition(plugin, PluginState.FAILED, "process exited with code " + code);
     if (channel != null) {
       channel.shutdownNow();
@@ -157,6 +169,7 @@ public final class PluginLauncher {
   }
 
   private void fail(LoadedPlugin plugin, PluginProcess process, String why) {
+    credentials.revoke(plugin.credential());
     registry.transition(plugin, PluginState.FAILED, why);
     ManagedChannel channel = plugin.channel();
     if (channel != null) {
@@ -167,6 +180,7 @@ public final class PluginLauncher {
 
   /** Stops a plugin: state STOPPED, channel closed, process stopped. Idempotent. */
   public void stop(LoadedPlugin plugin) {
+    credentials.revoke(plugin.credential());
     if (plugin.state() != PluginState.STOPPED) {
       registry.transition(plugin, PluginState.STOPPED, null);
     }

@@ -30,6 +30,7 @@ public final class PluginProcess {
   private final CompletableFuture<String> firstLine = new CompletableFuture<>();
   private final Deque<String> stderrTail = new ArrayDeque<>();
   private volatile Logger log;
+  private Thread stderrPump;
 
   private PluginProcess(Path file, Process process) {
     this.file = file;
@@ -50,7 +51,7 @@ public final class PluginProcess {
     Process process = pb.start();
     PluginProcess p = new PluginProcess(file, process);
     p.pump(process.getInputStream(), "stdout", true);
-    p.pump(process.getErrorStream(), "stderr", false);
+    p.stderrPump = p.pump(process.getErrorStream(), "stderr", false);
     return p;
   }
 
@@ -83,19 +84,8 @@ public final class PluginProcess {
    *     line is too long
    */
   public String awaitHandshakeLine(Duration timeout) throws InterruptedException {
-    CompletableFuture<Object> exited = process.onExit().thenApply(p -> (Object) p);
     try {
-      Object first = CompletableFuture.anyOf(firstLine, exited).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-      if (first instanceof String) {
-        return (String) first;
-      }
-      // The process ended; its handshake line may still be in the pipe.
-      try {
-        return firstLine.get(500, TimeUnit.MILLISECONDS);
-      } catch (TimeoutException e) {
-        throw new HandshakeException(
-            "exited with code " + process.exitValue() + " before printing its handshake line" + stderrSummary());
-      }
+      return firstLine.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
       throw new HandshakeException(
           "printed no handshake line within " + timeout.toMillis() + " ms" + stderrSummary());
@@ -104,11 +94,14 @@ public final class PluginProcess {
       if (cause instanceof HandshakeException) {
         throw (HandshakeException) cause;
       }
-      if (cause != null && cause.getClass() == IOException.class && !process.isAlive()) {
+      // stdout closed without a line: usually the process ended; say with which code.
+      if (process.waitFor(2, TimeUnit.SECONDS)) {
+        stderrPump.join(1_000);
         throw new HandshakeException(
-            "exited with code " + process.exitValue() + " before printing its handshake line" + stderrSummary());
+            "exited with code " + process.exitValue() + " before printing its handshake line"
+                + stderrSummary());
       }
-      throw new HandshakeException("could not read its handshake line: " + cause);
+      throw new HandshakeException("closed its stdout without printing a handshake line" + stderrSummary());
     }
   }
 
@@ -152,13 +145,14 @@ public final class PluginProcess {
     process.destroyForcibly();
   }
 
-  private void pump(InputStream in, String stream, boolean handshake) {
+  private Thread pump(InputStream in, String stream, boolean handshake) {
     Thread t =
         new Thread(
             () -> readLines(in, stream, handshake),
             "dtac-" + stream + "-" + PluginDiscovery.stem(file) + "-" + process.pid());
     t.setDaemon(true);
     t.start();
+    return t;
   }
 
   private void readLines(InputStream in, String stream, boolean handshake) {

@@ -1,0 +1,114 @@
+package io.dtac.plugin;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import io.dtac.broker.api.AgentServiceGrpc;
+import io.dtac.broker.api.EndpointResponse;
+import io.dtac.broker.api.ListPluginsRequest;
+import io.dtac.broker.api.ListPluginsResponse;
+import io.dtac.broker.api.PluginCallRequest;
+import io.dtac.broker.api.PluginCallResponse;
+import io.grpc.Context;
+import io.grpc.Contexts;
+import io.grpc.Metadata;
+import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
+import io.grpc.Status;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.StreamObserver;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** BrokerClient against a real gRPC server on loopback standing in for the agent's broker. */
+class BrokerClientTest {
+  private static final Context.Key<String> CREDENTIAL = Context.key("credential");
+  private Server server;
+  private BrokerClient client;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    ServerInterceptor captureCredential = new ServerInterceptor() {
+      @Override
+      public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata h, ServerCallHandler<Q, R> next) {
+        return Contexts.interceptCall(Context.current().withValue(CREDENTIAL, h.get(BrokerClient.CREDENTIAL_HEADER)), call, h, next);
+      }
+    };
+    AgentServiceGrpc.AgentServiceImplBase fake = new AgentServiceGrpc.AgentServiceImplBase() {
+      @Override
+      public void callPlugin(PluginCallRequest request, StreamObserver<PluginCallResponse> out) {
+        if (request.getPluginName().equals("Missing")) {
+          out.onError(Status.NOT_FOUND.withDescription("plugin 'Missing' not found; loaded: HelloPlugin").asRuntimeException());
+          return;
+        }
+        String echo = request.getPluginName() + " " + request.getAction() + ":" + request.getMethod()
+            + " " + request.getRequest().getBody().toStringUtf8() + " as " + CREDENTIAL.get();
+        out.onNext(PluginCallResponse.newBuilder()
+            .setResponse(EndpointResponse.newBuilder().setValue(ByteString.copyFromUtf8(echo))).build());
+        out.onCompleted();
+      }
+
+      @Override
+      public void listPlugins(ListPluginsRequest request, StreamObserver<ListPluginsResponse> out) {
+        out.onNext(ListPluginsResponse.newBuilder().addPlugins("HelloPlugin").addPlugins("CalculatorPlugin").build());
+        out.onCompleted();
+      }
+    };
+    server = NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+        .addService(ServerInterceptors.intercept(fake, captureCredential)).build().start();
+    client = BrokerClient.builder("127.0.0.1:" + server.getPort()).credential("s3cret").build();
+  }
+
+  @AfterEach
+  void tearDown() {
+    client.close();
+    server.shutdownNow();
+  }
+
+  @Test
+  void callCarriesTargetMethodActionBodyAndTheCredential() throws Exception {
+    Response r = client.call("HelloPlugin", "hello", Action.READ, Request.builder().body("b").build());
+    assertEquals("HelloPlugin read:hello b as s3cret", r.valueAsString());
+  }
+
+  @Test
+  void listPluginsReturnsTheNames() throws Exception {
+    assertEquals(List.of("HelloPlugin", "CalculatorPlugin"), client.listPlugins());
+  }
+
+  @Test
+  void brokerErrorsArePluginCallExceptionsWithTheStatusCode() {
+    PluginCallException e = assertThrows(PluginCallException.class,
+        () -> client.call("Missing", "x", Action.READ, null, Duration.ofSeconds(5)));
+    assertEquals(Status.Code.NOT_FOUND, e.code());
+    assertTrue(e.getMessage().contains("plugin 'Missing' not found"));
+  }
+
+  @Test
+  void anUnreachableBrokerIsUnavailable() {
+    BrokerClient nowhere = BrokerClient.connect("127.0.0.1:1");
+    try {
+      PluginCallException e = assertThrows(PluginCallException.class,
+          () -> nowhere.call("HelloPlugin", "hello", Action.READ, null, Duration.ofSeconds(5)));
+      assertEquals(Status.Code.UNAVAILABLE, e.code());
+    } finally {
+      nowhere.close();
+      nowhere.close();
+    }
+  }
+
+  @Test
+  void anEmptyAddressIsRefused() {
+    assertThrows(IllegalArgumentException.class, () -> BrokerClient.connect(" "));
+  }
+}
