@@ -20,14 +20,15 @@ record Settings(
 
   static final String USAGE =
       "usage: bench [--quick] [--out FILE] [--rounds N] [--measure-ms N] [--warmup-ms N]"
-          + " [--startup-runs N] [--no-jmh]\n"
+          + " [--startup-runs N] [--no-jmh] [--payloads 64,4096,262144] [--in-flight 1,64]\n"
           + "  --quick         seconds, not minutes: checks that everything runs; numbers are rough\n"
           + "  --out FILE      where the JSON goes (default: dtac-benchmarks/target/two-hop.json)\n"
           + "  --rounds N      interleaved rounds over all scenarios (default 3)\n"
           + "  --measure-ms N  measured window of one scenario in one round (default 1500)\n"
           + "  --warmup-ms N   warm-up before each measured window (default 200)\n"
           + "  --startup-runs N  agent start-up measurements (default 5)\n"
-          + "  --no-jmh        skip the JMH benchmarks of the broker's own work";
+          + "  --no-jmh        skip the JMH benchmarks of the broker's own work\n"
+          + "  --payloads LIST / --in-flight LIST  a subset of the cells (targets need 64 B at 1 and 64)";
 
   static Settings parse(String[] args) {
     boolean quick = false;
@@ -42,6 +43,8 @@ record Settings(
     long measure = quick ? 100 : 1500;
     int startupRuns = quick ? 1 : 5;
     boolean jmh = true;
+    List<Integer> payloads = List.of(64, 4096, 262144);
+    List<Integer> inFlights = List.of(1, 64);
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--quick":
@@ -61,6 +64,12 @@ record Settings(
         case "--startup-runs":
           startupRuns = Integer.parseInt(value(args, ++i, "--startup-runs"));
           break;
+        case "--payloads":
+          payloads = list(value(args, ++i, "--payloads"));
+          break;
+        case "--in-flight":
+          inFlights = list(value(args, ++i, "--in-flight"));
+          break;
         case "--no-jmh":
           jmh = false;
           break;
@@ -74,7 +83,7 @@ record Settings(
       }
     }
     return new Settings(
-        quick, benchDir, out, List.of(64, 4096, 262144), List.of(1, 64), rounds, warmPass, warmup,
+        quick, benchDir, out, payloads, inFlights, rounds, warmPass, warmup,
         measure, startupRuns, jmh);
   }
 
@@ -93,6 +102,18 @@ record Settings(
       throw new IllegalArgumentException(option + " needs a value\n" + USAGE);
     }
     return args[i];
+  }
+
+  private static List<Integer> list(String csv) {
+    List<Integer> values = new java.util.ArrayList<>();
+    for (String v : csv.split(",")) {
+      int n = Integer.parseInt(v.trim());
+      if (n <= 0) {
+        throw new IllegalArgumentException("sizes and concurrencies must be positive, got " + n);
+      }
+      values.add(n);
+    }
+    return List.copyOf(values);
   }
 
   private static int positive(String[] args, int i, String option) {

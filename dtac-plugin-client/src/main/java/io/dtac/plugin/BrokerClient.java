@@ -5,8 +5,8 @@ import io.dtac.broker.api.ListPluginsRequest;
 import io.dtac.broker.api.ListPluginsResponse;
 import io.dtac.broker.api.PluginCallRequest;
 import io.dtac.broker.api.PluginDescription;
+import io.dtac.plugin.internal.UnixSockets;
 import io.grpc.ChannelCredentials;
-import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
@@ -35,7 +35,7 @@ public final class BrokerClient implements AutoCloseable {
 
   private BrokerClient(String address, ChannelCredentials credentials, String credential) {
     this.address = address;
-    this.channel = Grpc.newChannelBuilder(target(address), credentials).build();
+    this.channel = UnixSockets.channelBuilder(target(address), credentials).build();
     AgentServiceGrpc.AgentServiceBlockingStub s = AgentServiceGrpc.newBlockingStub(channel);
     if (credential != null && !credential.isEmpty()) {
       Metadata headers = new Metadata();

@@ -2,6 +2,7 @@ package io.dtac.plugin;
 
 import io.dtac.plugin.internal.ConnectLine;
 import io.dtac.plugin.internal.ParentWatcher;
+import io.dtac.plugin.internal.UnixSockets;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
 import io.grpc.ServerCredentials;
@@ -32,7 +33,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <p>{@link #serve(PluginBase)} checks that the agent started the process ({@code
  * DTAC_PLUGINS=true}), serves {@code plugin.PluginService} and the gRPC health service on an
- * ephemeral loopback port (over TLS when {@code DTAC_TLS_CERT} and {@code DTAC_TLS_KEY} hold a
+ * ephemeral loopback port, or on a Unix domain socket in the directory the agent offers in {@code
+ * DTAC_UNIX_SOCKET_DIR} (over TLS when {@code DTAC_TLS_CERT} and {@code DTAC_TLS_KEY} hold a
  * PEM certificate and key, or paths to them), prints the {@code CONNECT{{...}}} line, and runs
  * until the agent stops it (SIGTERM) or the agent goes away (its process ends, or, when the agent
  * sets {@code DTAC_WATCH_STDIN=true}, the plugin's stdin closes). Then it exits the JVM.
@@ -74,7 +76,12 @@ public final class PluginHost {
     try {
       ServerCredentials credentials = credentials(env);
       tls = !(credentials instanceof InsecureServerCredentials);
-      server = startOnLoopback(credentials, plugin);
+      server =
+          UnixSockets.startServer(
+              env, credentials, err, new PluginServiceHandler(plugin), new HealthStatusManager().getHealthService());
+      if (server == null) {
+        server = startOnLoopback(credentials, plugin);
+      }
     } catch (IOException | IllegalArgumentException e) {
       err.println("plugin " + plugin.name() + " cannot start its gRPC server: " + e.getMessage());
       return 2;
@@ -98,14 +105,11 @@ public final class PluginHost {
         };
     Runtime.getRuntime().addShutdownHook(new Thread(stop, "dtac-plugin-stop"));
 
-    int port = ((InetSocketAddress) running.getListenSockets().get(0)).getPort();
     out.println(
         ConnectLine.format(
             plugin.name(),
             plugin.rootPath(),
-            "tcp",
-            "127.0.0.1",
-            Integer.toString(port),
+            running.getListenSockets().get(0),
             Map.of("tls", Boolean.toString(tls))));
     out.flush();
 

@@ -15,12 +15,18 @@ import io.dtac.broker.api.PluginEndpoint;
 import io.dtac.broker.api.PluginServiceGrpc;
 import io.dtac.broker.server.internal.AgentServiceImpl;
 import io.dtac.broker.server.internal.CallRouter;
+import io.dtac.broker.server.internal.CallerAuthInterceptor;
+import io.dtac.broker.server.internal.CredentialStore;
 import io.dtac.broker.server.internal.LoadedPlugin;
 import io.dtac.broker.server.internal.PluginRegistry;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
 import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
+import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -55,9 +61,9 @@ import org.openjdk.jmh.annotations.TearDown;
  * </ul>
  *
  * The broker's own work per call is {@code brokerForward - bareForward} (and, without the front
- * hop, {@code routerCall - directCall}). When the broker gains interceptors (identity, policy,
- * audit, call-cycle checks), {@link #brokerService} must wrap the service the way {@code
- * PluginBroker} does, so that they are measured here.
+ * hop, {@code routerCall - directCall}). {@link #brokerService} must wrap the service the way
+ * {@code PluginBroker} does (caller authentication today; policy, audit and call-cycle checks as
+ * they land), so that every interceptor is measured here.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -105,22 +111,35 @@ public class BrokerOverheadBenchmark {
         List.of(PluginEndpoint.newBuilder().setPath("echo").setAction("read").build()),
         "bench-target");
     router = new CallRouter(registry, Duration.ofSeconds(30));
+    CredentialStore credentials = new CredentialStore();
+    String credential = credentials.issue();
+    credentials.bind(credential, "BenchCaller");
+    Metadata headers = new Metadata();
+    headers.put(CallerAuthInterceptor.CREDENTIAL_HEADER, credential);
 
-    broker = serve("broker-" + id, brokerService(router, registry));
+    broker = serve("broker-" + id, brokerService(router, registry, credentials));
     bare = serve("bare-" + id, new BareForwarder(PluginServiceGrpc.newFutureStub(targetChannel)));
     brokerChannel = InProcessChannelBuilder.forName("broker-" + id).directExecutor().build();
     bareChannel = InProcessChannelBuilder.forName("bare-" + id).directExecutor().build();
     direct = PluginServiceGrpc.newBlockingStub(targetChannel);
-    viaBroker = AgentServiceGrpc.newBlockingStub(brokerChannel);
+    viaBroker =
+        AgentServiceGrpc.newBlockingStub(brokerChannel)
+            .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
     viaBare = AgentServiceGrpc.newBlockingStub(bareChannel);
   }
 
-  /** The broker's {@code AgentService} as {@code PluginBroker} serves it. */
-  static io.grpc.BindableService brokerService(CallRouter router, PluginRegistry registry) {
-    return new AgentServiceImpl(router, registry);
+  /** The broker's {@code AgentService} as {@code PluginBroker} serves it, interceptors included. */
+  static ServerServiceDefinition brokerService(
+      CallRouter router, PluginRegistry registry, CredentialStore credentials) {
+    return ServerInterceptors.intercept(
+        new AgentServiceImpl(router, registry), new CallerAuthInterceptor(credentials));
   }
 
   private static Server serve(String name, io.grpc.BindableService service) throws IOException {
+    return serve(name, service.bindService());
+  }
+
+  private static Server serve(String name, ServerServiceDefinition service) throws IOException {
     return InProcessServerBuilder.forName(name).directExecutor().addService(service).build().start();
   }
 

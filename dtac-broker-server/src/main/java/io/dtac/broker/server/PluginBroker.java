@@ -11,9 +11,11 @@ import io.dtac.broker.server.internal.LoadedPlugin;
 import io.dtac.broker.server.internal.PluginDiscovery;
 import io.dtac.broker.server.internal.PluginLauncher;
 import io.dtac.broker.server.internal.PluginRegistry;
+import io.dtac.broker.server.internal.Transports;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -66,6 +68,8 @@ public final class PluginBroker implements AutoCloseable {
   private final HealthStatusManager health = new HealthStatusManager();
   private final AtomicReference<Lifecycle> lifecycle = new AtomicReference<>(Lifecycle.NEW);
   private volatile Server server;
+  private volatile Server unixServer;
+  private volatile Transports transports = Transports.tcpOnly();
   private volatile PluginLauncher launcher;
 
   private PluginBroker(Builder b) {
@@ -90,16 +94,21 @@ public final class PluginBroker implements AutoCloseable {
     if (!lifecycle.compareAndSet(Lifecycle.NEW, Lifecycle.STARTED)) {
       throw new IllegalStateException("PluginBroker.start() may be called only once, before close()");
     }
+    ServerServiceDefinition agentService =
+        ServerInterceptors.intercept(
+            new AgentServiceImpl(router, registry), new CallerAuthInterceptor(credentials));
     server =
         NettyServerBuilder.forAddress(
                 new InetSocketAddress(config.host, config.port), InsecureServerCredentials.create())
-            .addService(
-                ServerInterceptors.intercept(
-                    new AgentServiceImpl(router, registry), new CallerAuthInterceptor(credentials)))
+            // Handlers and interceptors never block (routing is asynchronous): running them on the
+            // transport thread saves a thread hop per call.
+            .directExecutor()
+            .addService(agentService)
             .addService(health.getHealthService())
             .build()
             .start();
     LOG.info("plugin broker listening on {}", brokerAddress());
+    startUnixTransport(agentService);
     launcher =
         new PluginLauncher(
             registry,
@@ -108,12 +117,46 @@ public final class PluginBroker implements AutoCloseable {
                 config.defaultSecure,
                 config.handshakeTimeout,
                 config.stopTimeout,
-                Map.copyOf(config.environment)),
-            credentials);
+                transports.pluginEnvironment(config.environment)),
+            credentials,
+            transports);
     if (config.pluginDirectory != null) {
       loadAll(PluginDiscovery.find(config.pluginDirectory));
     }
     return this;
+  }
+
+  /** Unix domain sockets to the plugins that take them, when enabled and available; see {@link Transports}. */
+  private void startUnixTransport(ServerServiceDefinition agentService) {
+    transports = Transports.open(config.unixSockets, config.socketDirectory);
+    try {
+      unixServer =
+          transports.startUnixServer(
+              InsecureServerCredentials.create(), agentService, health.getHealthService().bindService());
+      if (unixServer != null) {
+        LOG.info("plugin broker also listening on unix:{}", transports.socketDirectory());
+      }
+    } catch (IOException e) {
+      LOG.warn("plugins connect over loopback TCP: the broker cannot listen on a Unix socket: {}", e.toString());
+      transports.close();
+      transports = Transports.tcpOnly();
+    }
+  }
+
+  private void closeUnixTransport() {
+    Server u = unixServer;
+    if (u != null) {
+      u.shutdownNow();
+      try {
+        u.awaitTermination(config.stopTimeout.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    Transports t = transports;
+    if (t != null) {
+      t.close();
+    }
   }
 
   private void loadAll(List<Path> files) {
@@ -244,6 +287,10 @@ public final class PluginBroker implements AutoCloseable {
     if (s != null) {
       s.shutdown();
     }
+    Server u = unixServer;
+    if (u != null) {
+      u.shutdown();
+    }
     health.enterTerminalState();
     PluginLauncher l = launcher;
     if (l != null) {
@@ -267,6 +314,7 @@ public final class PluginBroker implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
+    closeUnixTransport();
     LOG.info("plugin broker stopped");
   }
 
@@ -283,6 +331,8 @@ public final class PluginBroker implements AutoCloseable {
     private Duration callTimeout = Duration.ofSeconds(30);
     private Duration stopTimeout = Duration.ofSeconds(5);
     private boolean defaultSecure = true;
+    private boolean unixSockets = true;
+    private Path socketDirectory;
     private final Map<String, String> environment = new LinkedHashMap<>();
     private final List<PluginStateListener> listeners = new ArrayList<>();
 
@@ -339,6 +389,26 @@ public final class PluginBroker implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Whether plugins that support it connect over Unix domain sockets (Linux with native epoll;
+     * elsewhere always TCP); default true. Plugins that do not support it, such as existing Go
+     * plugins, connect over loopback TCP either way. See docs/BENCHMARKS.md for what it saves.
+     */
+    public Builder unixSockets(boolean enabled) {
+      this.unixSockets = enabled;
+      return this;
+    }
+
+    /**
+     * Where the broker creates its private socket directory (deleted by {@link
+     * PluginBroker#close()}); default: the system's temporary directory. Socket paths are limited
+     * to 107 bytes: with a longer path the broker falls back to TCP.
+     */
+    public Builder socketDirectory(Path parent) {
+      this.socketDirectory = Objects.requireNonNull(parent, "parent");
+      return this;
+    }
+
     /** An extra environment variable for every plugin process. */
     public Builder environment(String name, String value) {
       environment.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(value, "value"));
@@ -373,6 +443,8 @@ public final class PluginBroker implements AutoCloseable {
       c.callTimeout = callTimeout;
       c.stopTimeout = stopTimeout;
       c.defaultSecure = defaultSecure;
+      c.unixSockets = unixSockets;
+      c.socketDirectory = socketDirectory;
       c.environment.putAll(environment);
       c.listeners.addAll(listeners);
       return c;

@@ -8,9 +8,9 @@ import io.dtac.broker.api.RegisterResponse;
 import io.dtac.broker.server.PluginConfig;
 import io.dtac.broker.server.PluginInfo;
 import io.dtac.broker.server.PluginState;
+import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -47,11 +47,18 @@ public final class PluginLauncher {
   private final PluginRegistry registry;
   private final Settings settings;
   private final CredentialStore credentials;
+  private final Transports transports;
 
   public PluginLauncher(PluginRegistry registry, Settings settings, CredentialStore credentials) {
+    this(registry, settings, credentials, Transports.tcpOnly());
+  }
+
+  public PluginLauncher(
+      PluginRegistry registry, Settings settings, CredentialStore credentials, Transports transports) {
     this.registry = registry;
     this.settings = settings;
     this.credentials = credentials;
+    this.transports = transports;
   }
 
   /** Loads {@code file}; returns the plugin if it reached RUNNING, else null. Never throws. */
@@ -113,8 +120,13 @@ public final class PluginLauncher {
       fail(plugin, process, "it serves TLS, but the broker gave it no certificate to serve");
       return null;
     }
-    ManagedChannel channel =
-        NettyChannelBuilder.forAddress(info.host(), info.port()).usePlaintext().build();
+    ManagedChannel channel;
+    try {
+      channel = transports.dial(info, InsecureChannelCredentials.create());
+    } catch (IllegalArgumentException e) {
+      fail(plugin, process, e.getMessage());
+      return null;
+    }
     registry.connected(plugin, process, channel);
     process.onExit().thenAccept(code -> exited(plugin, process, code));
     PluginServiceGrpc.newStub(channel)
@@ -128,7 +140,7 @@ public final class PluginLauncher {
                   RegisterRequest.newBuilder()
                       .setConfig(config.configJson())
                       .setDefaultSecure(settings.defaultSecure())
-                      .setBrokerAddress(settings.brokerAddress())
+                      .setBrokerAddress(transports.brokerAddressFor(info, settings.brokerAddress()))
                       .build());
     } catch (StatusRuntimeException e) {
       fail(plugin, process, "Register failed: " + e.getStatus());
