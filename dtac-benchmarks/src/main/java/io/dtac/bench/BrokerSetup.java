@@ -23,6 +23,13 @@ enum BrokerSetup {
     PluginBroker.Builder configure(PluginBroker.Builder b) {
       return b;
     }
+  },
+  /** Security off and no Unix domain sockets: what the Unix socket lever buys ({@code --levers}). */
+  TCP_ONLY {
+    @Override
+    PluginBroker.Builder configure(PluginBroker.Builder b) {
+      return SECURITY_OFF.configure(b).unixSockets(false);
+    }
   };
 
   abstract PluginBroker.Builder configure(PluginBroker.Builder b);

@@ -14,6 +14,10 @@ final class Cell {
   private long windowNanos;
   private long errors;
   private String firstError = "";
+  private long cpuCalls;
+  private long callerCpuNanos;
+  private long agentCpuNanos;
+  private long targetCpuNanos;
 
   Cell(Scenario scenario, int payloadBytes, int inFlight) {
     this.scenario = scenario;
@@ -35,6 +39,27 @@ final class Cell {
     if (this.firstError.isEmpty() && firstError != null) {
       this.firstError = firstError;
     }
+  }
+
+  /**
+   * Adds the CPU time the three processes spent on one segment ({@code calls} calls, warm-up
+   * included). The agent's share includes the driver's trigger call, a few microseconds.
+   */
+  void addCpu(long calls, long callerNanos, long agentNanos, long targetNanos) {
+    cpuCalls += calls;
+    callerCpuNanos += callerNanos;
+    agentCpuNanos += agentNanos;
+    targetCpuNanos += targetNanos;
+  }
+
+  /** CPU microseconds per call spent by the caller, agent and target processes; NaN if unknown. */
+  double[] cpuMicrosPerCall() {
+    if (cpuCalls == 0) {
+      return new double[] {Double.NaN, Double.NaN, Double.NaN};
+    }
+    return new double[] {
+      callerCpuNanos / 1000.0 / cpuCalls, agentCpuNanos / 1000.0 / cpuCalls, targetCpuNanos / 1000.0 / cpuCalls
+    };
   }
 
   long count() {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.ByteString;
 import io.dtac.bench.plugin.BenchCallerPlugin;
 import io.dtac.bench.plugin.BenchTargetPlugin;
+import io.dtac.bench.plugin.ProcessCpu;
 import io.dtac.broker.api.EndpointRequest;
 import io.dtac.broker.server.PluginBroker;
 import io.dtac.broker.server.PluginInfo;
@@ -23,20 +24,31 @@ import java.util.Map;
  * target plugin process; every scenario runs in the caller process, interleaved round by round
  * (the order rotates from cell to cell and round to round) so that drift of the machine hits all
  * scenarios alike.
+ *
+ * <p>A brokered scenario runs on its own broker's pair of plugin processes; the direct scenarios
+ * take turns on every pair. So every pair is about as busy (and as warmed up by the JIT) as the
+ * others: a pair that sat idle most of the time measured several times slower on a loaded machine.
  */
 final class ProcessBenchmark implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final Map<BrokerSetup, PluginBroker> brokers = new EnumMap<>(BrokerSetup.class);
-  private final Map<String, String> directAddresses = new LinkedHashMap<>();
+  private final Map<BrokerSetup, Map<String, String>> directAddresses = new EnumMap<>(BrokerSetup.class);
+  private final List<BrokerSetup> setups = new ArrayList<>();
 
   private ProcessBenchmark() {}
 
   /** Starts one broker per set-up over {@code pluginDir} and checks that both plugins run. */
-  static ProcessBenchmark start(Path pluginDir) throws IOException {
+  static ProcessBenchmark start(Path pluginDir, List<Scenario> scenarios) throws IOException {
     ProcessBenchmark b = new ProcessBenchmark();
+    java.util.Set<BrokerSetup> setups = java.util.EnumSet.noneOf(BrokerSetup.class);
+    scenarios.stream().filter(sc -> sc.setup != null).forEach(sc -> setups.add(sc.setup));
+    if (setups.isEmpty()) {
+      setups.add(BrokerSetup.SECURITY_OFF);
+    }
+    b.setups.addAll(setups);
     try {
-      for (BrokerSetup setup : BrokerSetup.values()) {
+      for (BrokerSetup setup : setups) {
         PluginBroker broker =
             setup.configure(PluginBroker.builder().pluginDirectory(pluginDir))
                 // A measured window runs inside one call to the caller plugin.
@@ -52,11 +64,13 @@ final class ProcessBenchmark implements AutoCloseable {
             throw new IllegalStateException("benchmark plugin " + name + " is " + p.state() + ": " + p);
           }
         }
+        JsonNode addresses = b.call(setup, BenchTargetPlugin.NAME, "addresses", "read", "{}");
+        b.directAddresses.put(
+            setup,
+            Map.of(
+                "direct-default", addresses.path("default").asText(),
+                "direct-tuned", addresses.path("tuned").asText()));
       }
-      JsonNode addresses =
-          b.call(BrokerSetup.SECURITY_OFF, BenchTargetPlugin.NAME, "addresses", "read", "{}");
-      b.directAddresses.put("direct-default", addresses.path("default").asText());
-      b.directAddresses.put("direct-tuned", addresses.path("tuned").asText());
       return b;
     } catch (RuntimeException | IOException e) {
       b.close();
@@ -64,17 +78,19 @@ final class ProcessBenchmark implements AutoCloseable {
     }
   }
 
-  /** Where the direct scenarios reach the target. */
+  /** Where the direct scenarios reach the first pair's target. */
   Map<String, String> directAddresses() {
-    return directAddresses;
+    return directAddresses.get(setups.get(0));
   }
 
   /**
    * Runs every scenario for every payload and concurrency: an unrecorded warm pass (when
-   * {@code s.warmPassMillis() > 0}), then {@code s.rounds()} recorded rounds.
+   * {@code s.warmPassMillis() > 0}), then {@code s.rounds()} recorded rounds. The warm pass runs
+   * every route on every pair, mostly 64 B at 64 in flight (the most calls per second, so the JIT
+   * compiles the call paths), then the largest payload briefly.
    */
   List<Cell> run(Settings s, java.util.function.Consumer<String> progress) {
-    Scenario[] scenarios = Scenario.values();
+    Scenario[] scenarios = s.scenarios().toArray(new Scenario[0]);
     Map<String, Cell> cells = new LinkedHashMap<>();
     for (int payload : s.payloads()) {
       for (int inFlight : s.inFlights()) {
@@ -84,11 +100,13 @@ final class ProcessBenchmark implements AutoCloseable {
       }
     }
     if (s.warmPassMillis() > 0) {
-      progress.accept("warm pass: every scenario once, not recorded");
-      for (int payload : s.payloads()) {
-        for (int inFlight : s.inFlights()) {
-          for (Scenario sc : scenarios) {
-            segment(sc, payload, inFlight, s.warmPassMillis(), 1);
+      progress.accept("warm pass: every route on every pair of plugin processes, not recorded");
+      int largest = s.payloads().stream().max(Integer::compare).orElse(64);
+      for (BrokerSetup setup : setups) {
+        for (Scenario sc : scenarios) {
+          if (sc.direct() || sc.setup == setup) {
+            segment(setup, sc, 64, 64, s.warmPassMillis(), 1);
+            segment(setup, sc, largest, 1, s.warmPassMillis() / 4, 1);
           }
         }
       }
@@ -100,7 +118,16 @@ final class ProcessBenchmark implements AutoCloseable {
         for (int inFlight : s.inFlights()) {
           for (int i = 0; i < scenarios.length; i++) {
             Scenario sc = scenarios[(i + turn) % scenarios.length];
-            JsonNode r = segment(sc, payload, inFlight, s.warmupMillis(), s.measureMillis());
+            BrokerSetup pair = sc.direct() ? setups.get((turn + i) % setups.size()) : sc.setup;
+            long agentCpu = ProcessCpu.nanos();
+            long targetCpu = targetCpu(pair);
+            JsonNode r = segment(pair, sc, payload, inFlight, s.warmupMillis(), s.measureMillis());
+            cells.get(key(sc, payload, inFlight))
+                .addCpu(
+                    r.path("all_calls").asLong(),
+                    r.path("cpu_ns").asLong(),
+                    ProcessCpu.nanos() - agentCpu,
+                    targetCpu(pair) - targetCpu);
             cells.get(key(sc, payload, inFlight))
                 .add(
                     r.path("histogram").asText(),
@@ -115,16 +142,25 @@ final class ProcessBenchmark implements AutoCloseable {
     return new ArrayList<>(cells.values());
   }
 
-  private JsonNode segment(Scenario sc, int payload, int inFlight, long warmupMillis, long measureMillis) {
+  private JsonNode segment(
+      BrokerSetup pair, Scenario sc, int payload, int inFlight, long warmupMillis, long measureMillis) {
     Map<String, Object> spec = new LinkedHashMap<>();
     spec.put("route", sc.route);
-    spec.put("address", sc.direct() ? directAddresses.get(sc.route) : "");
+    spec.put("address", sc.direct() ? directAddresses.get(pair).get(sc.route) : "");
     spec.put("payload_bytes", payload);
     spec.put("in_flight", inFlight);
     spec.put("warmup_ms", warmupMillis);
     spec.put("measure_ms", measureMillis);
     try {
-      return call(sc.setup, BenchCallerPlugin.NAME, BenchCallerPlugin.RUN, "create", JSON.writeValueAsString(spec));
+      return call(pair, BenchCallerPlugin.NAME, BenchCallerPlugin.RUN, "create", JSON.writeValueAsString(spec));
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private long targetCpu(BrokerSetup pair) {
+    try {
+      return call(pair, BenchTargetPlugin.NAME, "cpu", "read", "{}").path("cpu_ns").asLong();
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }

@@ -106,6 +106,12 @@ final class Report {
       num(n, "p99_us", c.p99Micros());
       num(n, "calls_per_s", c.callsPerSecond());
       n.put("calls", c.count());
+      double[] cpu = c.cpuMicrosPerCall();
+      num(n, "cpu_us_per_call", cpu[0] + cpu[1] + cpu[2]);
+      ObjectNode split = n.putObject("cpu_us_per_call_by_process");
+      num(split, "caller", cpu[0]);
+      num(split, "agent", cpu[1]);
+      num(split, "target", cpu[2]);
       n.put("errors", c.errors());
       if (c.errors() > 0) {
         n.put("first_error", c.firstError());
@@ -212,11 +218,11 @@ final class Report {
         Runtime.getRuntime().availableProcessors(), System.getProperty("java.runtime.version"));
     out.printf("load average at start: %s, at end: %s (other work on the machine skews every figure)%n",
         loadAtStart, loadAverage());
-    out.printf(Locale.ROOT, "%-9s %-4s %-22s %9s %9s %10s   %-21s %-14s%n",
-        "payload", "inf", "scenario", "p50 us", "p99 us", "calls/s", "vs direct_default", "vs direct_tuned");
+    out.printf(Locale.ROOT, "%-9s %-4s %-22s %9s %9s %10s %9s   %-21s %-14s%n",
+        "payload", "inf", "scenario", "p50 us", "p99 us", "calls/s", "cpu us", "vs direct_default", "vs direct_tuned");
     for (int payload : settings.payloads()) {
       for (int inFlight : settings.inFlights()) {
-        for (Scenario s : Scenario.values()) {
+        for (Scenario s : settings.scenarios()) {
           Cell c = cell(s, payload, inFlight);
           String vsDefault = "";
           String vsTuned = "";
@@ -227,12 +233,15 @@ final class Report {
                 ratio(c.p50Micros(), d.p50Micros()), ratio(c.callsPerSecond(), d.callsPerSecond()));
             vsTuned = String.format(Locale.ROOT, "p50 %.2fx", ratio(c.p50Micros(), t.p50Micros()));
           }
-          out.printf(Locale.ROOT, "%-9s %-4d %-22s %9.1f %9.1f %10.0f   %-21s %-14s%s%n",
+          double[] cpu = c.cpuMicrosPerCall();
+          out.printf(Locale.ROOT, "%-9s %-4d %-22s %9.1f %9.1f %10.0f %9.1f   %-21s %-14s%s%n",
               size(payload), inFlight, s.label, c.p50Micros(), c.p99Micros(), c.callsPerSecond(),
-              vsDefault, vsTuned, c.errors() > 0 ? "  ERRORS: " + c.errors() + " " + c.firstError() : "");
+              cpu[0] + cpu[1] + cpu[2], vsDefault, vsTuned, c.errors() > 0 ? "  ERRORS: " + c.errors() + " " + c.firstError() : "");
         }
       }
     }
+    out.printf("(cpu us: CPU time of caller + agent + target per call, warm-up included;"
+        + " on a busy machine it is steadier than latency)%n");
     if (!jmh.isEmpty()) {
       out.printf(Locale.ROOT, "%nBroker's own work, JMH in-process (us/call):%n");
       jmh.forEach((name, s) -> out.printf(Locale.ROOT, "  %-14s %8.2f +- %.2f%n", name, s.micros(), s.error()));

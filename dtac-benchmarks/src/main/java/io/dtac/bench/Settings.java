@@ -11,6 +11,7 @@ record Settings(
     Path out,
     List<Integer> payloads,
     List<Integer> inFlights,
+    List<Scenario> scenarios,
     int rounds,
     long warmPassMillis,
     long warmupMillis,
@@ -20,7 +21,7 @@ record Settings(
 
   static final String USAGE =
       "usage: bench [--quick] [--out FILE] [--rounds N] [--measure-ms N] [--warmup-ms N]"
-          + " [--startup-runs N] [--no-jmh] [--payloads 64,4096,262144] [--in-flight 1,64]\n"
+          + " [--startup-runs N] [--no-jmh] [--payloads 64,4096,262144] [--in-flight 1,64] [--levers]\n"
           + "  --quick         seconds, not minutes: checks that everything runs; numbers are rough\n"
           + "  --out FILE      where the JSON goes (default: dtac-benchmarks/target/two-hop.json)\n"
           + "  --rounds N      interleaved rounds over all scenarios (default 3)\n"
@@ -28,6 +29,7 @@ record Settings(
           + "  --warmup-ms N   warm-up before each measured window (default 200)\n"
           + "  --startup-runs N  agent start-up measurements (default 5)\n"
           + "  --no-jmh        skip the JMH benchmarks of the broker's own work\n"
+          + "  --levers        also run the lever scenarios (brokered over TCP only)\n"
           + "  --payloads LIST / --in-flight LIST  a subset of the cells (targets need 64 B at 1 and 64)";
 
   static Settings parse(String[] args) {
@@ -38,13 +40,14 @@ record Settings(
     Path benchDir = defaultBenchDir();
     Path out = benchDir.resolve("two-hop.json");
     int rounds = quick ? 1 : 3;
-    long warmPass = quick ? 0 : 400;
+    long warmPass = quick ? 0 : 3000;
     long warmup = quick ? 40 : 200;
     long measure = quick ? 100 : 1500;
     int startupRuns = quick ? 1 : 5;
     boolean jmh = true;
     List<Integer> payloads = List.of(64, 4096, 262144);
     List<Integer> inFlights = List.of(1, 64);
+    List<Scenario> scenarios = Scenario.MAIN;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--quick":
@@ -70,6 +73,9 @@ record Settings(
         case "--in-flight":
           inFlights = list(value(args, ++i, "--in-flight"));
           break;
+        case "--levers":
+          scenarios = List.of(Scenario.values());
+          break;
         case "--no-jmh":
           jmh = false;
           break;
@@ -83,7 +89,7 @@ record Settings(
       }
     }
     return new Settings(
-        quick, benchDir, out, payloads, inFlights, rounds, warmPass, warmup,
+        quick, benchDir, out, payloads, inFlights, scenarios, rounds, warmPass, warmup,
         measure, startupRuns, jmh);
   }
 

@@ -39,7 +39,7 @@ public final class TwoHopBenchmark {
     List<Cell> cells;
     Map<String, String> addresses;
     progress(t0, "starting the agents and the benchmark plugins");
-    try (ProcessBenchmark bench = ProcessBenchmark.start(settings.benchDir().resolve("bench-plugins"))) {
+    try (ProcessBenchmark bench = ProcessBenchmark.start(settings.benchDir().resolve("bench-plugins"), settings.scenarios())) {
       addresses = Map.copyOf(bench.directAddresses());
       cells = bench.run(settings, m -> progress(t0, m));
     }

@@ -26,8 +26,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Run request (JSON): {@code {"route": "direct-default" | "direct-tuned" | "broker",
  * "address": "127.0.0.1:PORT" | "unix:PATH", "payload_bytes": 64, "in_flight": 1,
  * "warmup_ms": 300, "measure_ms": 1500}}. Answer: {@code {"count", "errors", "first_error",
- * "window_ns", "histogram"}}, the histogram of nanosecond latencies in HdrHistogram's compressed
- * encoding, base64.
+ * "window_ns", "all_calls", "cpu_ns", "histogram"}}: the histogram of nanosecond latencies in
+ * HdrHistogram's compressed encoding, base64, and the CPU time this process spent on the whole
+ * run (warm-up included, like {@code all_calls}).
  */
 public final class BenchCallerPlugin extends PluginBase {
   public static final String NAME = "BenchCaller";
@@ -65,8 +66,10 @@ public final class BenchCallerPlugin extends PluginBase {
       default:
         throw new IllegalArgumentException("unknown route '" + route + "'; expected broker, direct-default, direct-tuned");
     }
+    long cpuBefore = ProcessCpu.nanos();
     LoadLoop.Result r =
         LoadLoop.run(call, inFlight, spec.path("warmup_ms").asLong(300), spec.path("measure_ms").asLong(1500));
+    long cpu = ProcessCpu.nanos() - cpuBefore;
     ByteBuffer encoded = ByteBuffer.allocate(r.histogram().getNeededByteBufferCapacity());
     int length = r.histogram().encodeIntoCompressedByteBuffer(encoded);
     return Response.json(
@@ -75,6 +78,8 @@ public final class BenchCallerPlugin extends PluginBase {
             "errors", r.errors(),
             "first_error", r.firstError() == null ? "" : r.firstError(),
             "window_ns", r.windowNanos(),
+            "all_calls", r.allCalls(),
+            "cpu_ns", cpu,
             "histogram", Base64.getEncoder().encodeToString(java.util.Arrays.copyOf(encoded.array(), length))));
   }
 

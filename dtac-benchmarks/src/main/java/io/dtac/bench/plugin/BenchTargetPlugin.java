@@ -27,6 +27,7 @@ public final class BenchTargetPlugin extends PluginBase {
         "addresses",
         "where the direct one-hop servers listen",
         r -> Response.json(Map.of("default", direct.defaultAddress(), "tuned", direct.tunedAddress())));
+    endpoint(Action.READ, "cpu", "the CPU time this process has used, ns", r -> Response.json(Map.of("cpu_ns", ProcessCpu.nanos())));
   }
 
   public static void main(String[] args) throws IOException {

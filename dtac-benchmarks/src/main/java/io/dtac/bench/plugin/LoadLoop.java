@@ -19,8 +19,11 @@ final class LoadLoop {
     void call() throws Exception;
   }
 
-  /** What a run measured. {@code histogram} holds nanoseconds. */
-  record Result(Histogram histogram, long windowNanos, long errors, String firstError) {}
+  /**
+   * What a run measured. {@code histogram} holds nanoseconds; {@code allCalls} counts warm-up
+   * calls too.
+   */
+  record Result(Histogram histogram, long windowNanos, long errors, String firstError, long allCalls) {}
 
   /** Highest latency the histogram tracks: 60 s. */
   private static final long MAX_NANOS = 60_000_000_000L;
@@ -34,6 +37,7 @@ final class LoadLoop {
     long end = measureFrom + measureMillis * 1_000_000L;
     long giveUp = end + MAX_NANOS;
     AtomicLong errors = new AtomicLong();
+    AtomicLong allCalls = new AtomicLong();
     AtomicLong lastFinish = new AtomicLong(end);
     AtomicReference<String> firstError = new AtomicReference<>();
     List<Histogram> perThread = new ArrayList<>();
@@ -56,6 +60,7 @@ final class LoadLoop {
                     firstError.compareAndSet(null, e.toString());
                   }
                   now = System.nanoTime();
+                  allCalls.incrementAndGet();
                   if (t0 >= measureFrom) {
                     measured = true;
                     if (ok) {
@@ -77,6 +82,6 @@ final class LoadLoop {
     }
     Histogram all = new Histogram(MAX_NANOS, 3);
     perThread.forEach(all::add);
-    return new Result(all, lastFinish.get() - measureFrom, errors.get(), firstError.get());
+    return new Result(all, lastFinish.get() - measureFrom, errors.get(), firstError.get(), allCalls.get());
   }
 }
