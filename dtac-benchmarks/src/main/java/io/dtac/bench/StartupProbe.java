@@ -19,7 +19,8 @@ public final class StartupProbe {
       System.err.println("usage: StartupProbe PLUGIN_DIR");
       System.exit(2);
     }
-    System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+    System.setProperty("org.slf4j.simpleLogger.defaultLogLevel",
+        System.getProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn"));
     int code = 0;
     try (PluginBroker broker = PluginBroker.builder().pluginDirectory(Path.of(args[0])).build()) {
       broker.start();
