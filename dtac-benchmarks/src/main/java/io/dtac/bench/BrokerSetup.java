@@ -15,13 +15,13 @@ enum BrokerSetup {
     }
   },
   /**
-   * The broker with security switched off. The broker has no security switch yet (issue 4 builds
-   * it), so until then this equals {@link #DEFAULTS}.
+   * The broker with security's switch off: no TLS on the agent-plugin hops. Caller identity, the
+   * (allow-all) access policy and the audit record stay: they have no switch.
    */
   SECURITY_OFF {
     @Override
     PluginBroker.Builder configure(PluginBroker.Builder b) {
-      return b;
+      return b.tls(false);
     }
   },
   /** Security off and no Unix domain sockets: what the Unix socket lever buys ({@code --levers}). */

@@ -34,6 +34,23 @@ final class ExamplePlugins {
     return plugins;
   }
 
+  /**
+   * Writes {@code fileName}, a plugin that runs {@link ProbePlugin} named {@code pluginName} from
+   * the test classes; {@code prelude} runs first in the script (e.g. to drop variables).
+   */
+  static Path probe(Path dir, String fileName, String pluginName, String prelude) throws IOException {
+    String testClasses;
+    try {
+      testClasses = Path.of(ProbePlugin.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+    } catch (java.net.URISyntaxException e) {
+      throw new IOException(e);
+    }
+    String lib = dir().resolveSibling("lib").toString();
+    return script(dir, fileName,
+        prelude + "\nexec java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xss512k -Xshare:auto"
+            + " -cp '" + testClasses + ":" + lib + "/*' " + ProbePlugin.class.getName() + " " + pluginName);
+  }
+
   /** Writes an executable shell script plugin. */
   static Path script(Path dir, String fileName, String body) throws IOException {
     Path file = dir.resolve(fileName);

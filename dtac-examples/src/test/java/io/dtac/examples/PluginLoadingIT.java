@@ -40,7 +40,7 @@ class PluginLoadingIT {
     PluginBroker broker =
         PluginBroker.builder()
             .pluginDirectory(dir)
-            .handshakeTimeout(Duration.ofSeconds(8))
+            .handshakeTimeout(Duration.ofSeconds(15))
             .pluginConfig(PluginConfig.builder("disabled").enabled(false).build())
             .build();
     List<PluginInfo> plugins;
@@ -57,7 +57,7 @@ class PluginLoadingIT {
       assertFailure(byName, "garbage.plugin", "expected a line starting with CONNECT{{, got: 'hello there'");
       assertFailure(byName, "early.plugin", "exited with code 3 before printing its handshake line");
       assertFailure(byName, "early.plugin", "cannot start");
-      assertFailure(byName, "silent.plugin", "printed no handshake line within 8000 ms");
+      assertFailure(byName, "silent.plugin", "printed no handshake line within 15000 ms");
       assertFailure(byName, "fields.plugin", "has 5 fields, expected 8");
       assertFailure(byName, "writable.plugin", "writable by group or others");
       assertFailure(byName, "plain.plugin", "is not executable");

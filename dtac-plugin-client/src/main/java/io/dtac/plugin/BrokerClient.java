@@ -5,11 +5,15 @@ import io.dtac.broker.api.ListPluginsRequest;
 import io.dtac.broker.api.ListPluginsResponse;
 import io.dtac.broker.api.PluginCallRequest;
 import io.dtac.broker.api.PluginDescription;
+import io.dtac.plugin.internal.CallToken;
+import io.dtac.plugin.internal.TlsEnvironment;
 import io.dtac.plugin.internal.UnixSockets;
 import io.grpc.ChannelCredentials;
-import io.grpc.InsecureChannelCredentials;
+import io.grpc.Context;
+import io.grpc.Deadline;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.MetadataUtils;
 import java.time.Duration;
@@ -26,7 +30,10 @@ import java.util.concurrent.TimeUnit;
  * themselves. {@link #close()} releases the channel; calls after it fail with UNAVAILABLE.
  *
  * <p>Calls block the calling thread. When made from inside an endpoint, the incoming call's
- * deadline and cancellation carry over to the outgoing call.
+ * deadline and cancellation carry over to the outgoing call, and so does its place in the call
+ * chain (the broker's call token), so the broker can refuse call cycles. All three travel in the
+ * gRPC {@code Context}: work handed to another thread keeps them if the context goes with it
+ * ({@code Context.currentContextExecutor(executor)}).
  */
 public final class BrokerClient implements AutoCloseable {
   private final String address;
@@ -36,7 +43,8 @@ public final class BrokerClient implements AutoCloseable {
   private BrokerClient(String address, ChannelCredentials credentials, String credential) {
     this.address = address;
     this.channel = UnixSockets.channelBuilder(target(address), credentials).build();
-    AgentServiceGrpc.AgentServiceBlockingStub s = AgentServiceGrpc.newBlockingStub(channel);
+    AgentServiceGrpc.AgentServiceBlockingStub s =
+        AgentServiceGrpc.newBlockingStub(channel).withInterceptors(CallToken.interceptor());
     if (credential != null && !credential.isEmpty()) {
       Metadata headers = new Metadata();
       headers.put(CREDENTIAL_HEADER, credential);
@@ -56,11 +64,14 @@ public final class BrokerClient implements AutoCloseable {
   public static final String ENV_CREDENTIAL = "DTAC_BROKER_CREDENTIAL";
 
   /**
-   * Connects to the broker at {@code address} ("host:port", or "unix:PATH") without TLS,
-   * presenting the credential from {@value #ENV_CREDENTIAL} if the agent set one. The connection
-   * is made lazily, on the first call.
+   * Connects to the broker at {@code address} ("host:port", or "unix:PATH"), presenting the
+   * credential from {@value #ENV_CREDENTIAL} if the agent set one. When the agent set {@code
+   * DTAC_TLS_CA}, the connection is TLS trusting only that CA, with the plugin's {@code
+   * DTAC_TLS_CERT}/{@code DTAC_TLS_KEY} as client certificate; otherwise it is plaintext. The
+   * connection is made lazily, on the first call.
    *
-   * @throws IllegalArgumentException if the address is empty
+   * @throws IllegalArgumentException if the address is empty, or the TLS environment is
+   *     incomplete or unreadable
    */
   public static BrokerClient connect(String address) {
     return builder(address).build();
@@ -74,14 +85,17 @@ public final class BrokerClient implements AutoCloseable {
   /** Configures a {@link BrokerClient}. */
   public static final class Builder {
     private final String address;
-    private ChannelCredentials channelCredentials = InsecureChannelCredentials.create();
+    private ChannelCredentials channelCredentials;
     private String credential = System.getenv(ENV_CREDENTIAL);
 
     private Builder(String address) {
       this.address = address;
     }
 
-    /** Channel credentials, e.g. TLS; default plaintext. */
+    /**
+     * Channel credentials; default: what the agent's environment says (TLS with a client
+     * certificate when {@code DTAC_TLS_CA} is set, plaintext otherwise).
+     */
     public Builder channelCredentials(ChannelCredentials credentials) {
       this.channelCredentials = Objects.requireNonNull(credentials, "credentials");
       return this;
@@ -93,12 +107,19 @@ public final class BrokerClient implements AutoCloseable {
       return this;
     }
 
-    /** @throws IllegalArgumentException if the address is empty */
+    /**
+     * @throws IllegalArgumentException if the address is empty, or the TLS environment is
+     *     incomplete or unreadable
+     */
     public BrokerClient build() {
       if (address == null || address.isBlank()) {
         throw new IllegalArgumentException("broker address is empty: the agent has no broker");
       }
-      return new BrokerClient(address.trim(), channelCredentials, credential);
+      ChannelCredentials tls =
+          channelCredentials != null
+              ? channelCredentials
+              : TlsEnvironment.channelCredentials(System.getenv());
+      return new BrokerClient(address.trim(), tls, credential);
     }
   }
 
@@ -141,11 +162,32 @@ public final class BrokerClient implements AutoCloseable {
     if (timeout != null) {
       s = s.withDeadlineAfter(timeout.toNanos(), TimeUnit.NANOSECONDS);
     }
+    Deadline deadline = earliest(s.getCallOptions().getDeadline(), Context.current().getDeadline());
+    long allowedMillis =
+        deadline == null ? 0 : (deadline.timeRemaining(TimeUnit.NANOSECONDS) + 999_999) / 1_000_000;
     try {
       return Protos.fromProto(s.callPlugin(call).getResponse());
     } catch (StatusRuntimeException e) {
+      if (e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED
+          && deadline != null
+          && deadline.isExpired()) {
+        // The deadline ran out here, before the broker's answer (which names the target) came.
+        throw new PluginCallException(
+            Status.DEADLINE_EXCEEDED
+                .withDescription(
+                    "call to plugin '" + pluginName + "' endpoint '" + call.getAction() + ":" + method
+                        + "' did not complete within its deadline of " + allowedMillis + " ms")
+                .asRuntimeException());
+      }
       throw new PluginCallException(e);
     }
+  }
+
+  private static Deadline earliest(Deadline a, Deadline b) {
+    if (a == null) {
+      return b;
+    }
+    return b == null ? a : a.minimum(b);
   }
 
   /** The names of the loaded plugins this caller may see, in load order. */

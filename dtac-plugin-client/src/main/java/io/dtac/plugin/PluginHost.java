@@ -2,22 +2,17 @@ package io.dtac.plugin;
 
 import io.dtac.plugin.internal.ConnectLine;
 import io.dtac.plugin.internal.ParentWatcher;
+import io.dtac.plugin.internal.TlsEnvironment;
 import io.dtac.plugin.internal.UnixSockets;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
 import io.grpc.ServerCredentials;
-import io.grpc.TlsServerCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -35,7 +30,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * DTAC_PLUGINS=true}), serves {@code plugin.PluginService} and the gRPC health service on an
  * ephemeral loopback port, or on a Unix domain socket in the directory the agent offers in {@code
  * DTAC_UNIX_SOCKET_DIR} (over TLS when {@code DTAC_TLS_CERT} and {@code DTAC_TLS_KEY} hold a
- * PEM certificate and key, or paths to them), prints the {@code CONNECT{{...}}} line, and runs
+ * PEM certificate and key, or paths to them; requiring the agent's client certificate when {@code
+ * DTAC_TLS_CA} holds the CA that issued it), prints the {@code CONNECT{{...}}} line, and runs
  * until the agent stops it (SIGTERM) or the agent goes away (its process ends, or, when the agent
  * sets {@code DTAC_WATCH_STDIN=true}, the plugin's stdin closes). Then it exits the JVM.
  */
@@ -44,6 +40,8 @@ public final class PluginHost {
   public static final String ENV_PLUGINS = "DTAC_PLUGINS";
   public static final String ENV_TLS_CERT = "DTAC_TLS_CERT";
   public static final String ENV_TLS_KEY = "DTAC_TLS_KEY";
+  /** The agent's CA: with it, the plugin requires client certificates and calls the broker over TLS. */
+  public static final String ENV_TLS_CA = "DTAC_TLS_CA";
   /** When "true", the plugin exits as soon as its stdin reaches end of file. */
   public static final String ENV_WATCH_STDIN = "DTAC_WATCH_STDIN";
 
@@ -141,23 +139,6 @@ public final class PluginHost {
   }
 
   private static ServerCredentials credentials(Map<String, String> env) throws IOException {
-    String cert = env.getOrDefault(ENV_TLS_CERT, "");
-    String key = env.getOrDefault(ENV_TLS_KEY, "");
-    if (cert.isEmpty() && key.isEmpty()) {
-      return InsecureServerCredentials.create();
-    }
-    if (cert.isEmpty() || key.isEmpty()) {
-      throw new IllegalArgumentException(
-          "set both " + ENV_TLS_CERT + " and " + ENV_TLS_KEY + " for TLS, or neither");
-    }
-    return TlsServerCredentials.create(pem(cert), pem(key));
-  }
-
-  /** A PEM value given inline or as a path to a file. */
-  private static InputStream pem(String value) throws IOException {
-    if (value.contains("-----BEGIN")) {
-      return new ByteArrayInputStream(value.getBytes(StandardCharsets.US_ASCII));
-    }
-    return Files.newInputStream(Path.of(value));
+    return TlsEnvironment.serverCredentials(env);
   }
 }

@@ -8,7 +8,9 @@ import io.dtac.broker.api.LoggingArgs;
 import io.dtac.broker.api.PluginServiceGrpc;
 import io.dtac.broker.api.RegisterRequest;
 import io.dtac.broker.api.RegisterResponse;
+import io.dtac.plugin.internal.CallToken;
 import io.dtac.plugin.internal.Json;
+import io.grpc.Context;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -88,7 +90,10 @@ final class PluginServiceHandler extends PluginServiceGrpc.PluginServiceImplBase
     }
     Response result;
     try {
-      result = endpoint.handler().handle(Protos.fromProto(request.getRequest()));
+      String token = request.getRequest().getMetadataOrDefault(CallToken.KEY, null);
+      result =
+          CallToken.with(Context.current(), token)
+              .call(() -> endpoint.handler().handle(Protos.fromProto(request.getRequest())));
     } catch (Exception e) {
       out.onError(toStatus(endpoint, e));
       return;

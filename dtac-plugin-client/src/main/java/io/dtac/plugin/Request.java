@@ -2,6 +2,7 @@ package io.dtac.plugin;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -35,6 +36,16 @@ public final class Request extends EndpointMessage {
    */
   public Optional<String> caller() {
     return Optional.ofNullable(metadata().get("dtac-caller"));
+  }
+
+  /**
+   * The chain of calls this request is part of, as the broker recorded it: the origin ("agent"
+   * or a plugin), then every plugin called, this one last. Empty when the call did not come
+   * through a broker. Callers cannot forge it.
+   */
+  public List<String> callChain() {
+    String chain = metadata().get("dtac-call-chain");
+    return chain == null || chain.isEmpty() ? List.of() : List.of(chain.split(">"));
   }
 
   /** A copy of the body bytes. */

@@ -14,7 +14,16 @@ import io.dtac.broker.api.PluginCallResponse;
 import io.dtac.broker.api.PluginEndpoint;
 import io.dtac.broker.api.PluginServiceGrpc;
 import io.dtac.broker.server.internal.AgentServiceImpl;
+import io.dtac.broker.server.AccessPolicy;
+import io.dtac.broker.server.internal.AuditLog;
+import io.dtac.broker.server.internal.CallChainInterceptor;
+import io.dtac.broker.server.internal.CallChains;
+import io.dtac.broker.server.internal.CallGate;
 import io.dtac.broker.server.internal.CallRouter;
+import io.dtac.broker.server.internal.MetadataLimitInterceptor;
+import io.dtac.broker.server.internal.PolicyEngine;
+import io.dtac.broker.server.internal.RequestGuard;
+import io.dtac.broker.server.internal.ShutdownGate;
 import io.dtac.broker.server.internal.CallerAuthInterceptor;
 import io.dtac.broker.server.internal.CredentialStore;
 import io.dtac.broker.server.internal.LoadedPlugin;
@@ -61,9 +70,9 @@ import org.openjdk.jmh.annotations.TearDown;
  * </ul>
  *
  * The broker's own work per call is {@code brokerForward - bareForward} (and, without the front
- * hop, {@code routerCall - directCall}). {@link #brokerService} must wrap the service the way
- * {@code PluginBroker} does (caller authentication today; policy, audit and call-cycle checks as
- * they land), so that every interceptor is measured here.
+ * hop, {@code routerCall - directCall}). {@link #brokerService} wraps the service the way {@code
+ * PluginBroker} does, so that every interceptor is measured here; the audit records go to the
+ * SLF4J audit logger, which the benchmark leaves at WARN, so their JSON is built but not printed.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -80,6 +89,7 @@ public class BrokerOverheadBenchmark {
   private ManagedChannel brokerChannel;
   private ManagedChannel bareChannel;
   private CallRouter router;
+  private AuditLog audit;
   private PluginServiceGrpc.PluginServiceBlockingStub direct;
   private AgentServiceGrpc.AgentServiceBlockingStub viaBroker;
   private AgentServiceGrpc.AgentServiceBlockingStub viaBare;
@@ -110,14 +120,17 @@ public class BrokerOverheadBenchmark {
         plugin,
         List.of(PluginEndpoint.newBuilder().setPath("echo").setAction("read").build()),
         "bench-target");
-    router = new CallRouter(registry, Duration.ofSeconds(30));
+    CallChains chains = new CallChains(CallChains.DEFAULT_MAX_DEPTH);
+    router = new CallRouter(registry, Duration.ofSeconds(30), chains, new ShutdownGate(), 4 * 1024 * 1024);
+    audit = new AuditLog(null);
+    CallGate gate = new CallGate(router, PolicyEngine.fixed(AccessPolicy.allowAll()), audit);
     CredentialStore credentials = new CredentialStore();
     String credential = credentials.issue();
     credentials.bind(credential, "BenchCaller");
     Metadata headers = new Metadata();
     headers.put(CallerAuthInterceptor.CREDENTIAL_HEADER, credential);
 
-    broker = serve("broker-" + id, brokerService(router, registry, credentials));
+    broker = serve("broker-" + id, brokerService(gate, registry, chains, credentials, audit));
     bare = serve("bare-" + id, new BareForwarder(PluginServiceGrpc.newFutureStub(targetChannel)));
     brokerChannel = InProcessChannelBuilder.forName("broker-" + id).directExecutor().build();
     bareChannel = InProcessChannelBuilder.forName("bare-" + id).directExecutor().build();
@@ -128,11 +141,19 @@ public class BrokerOverheadBenchmark {
     viaBare = AgentServiceGrpc.newBlockingStub(bareChannel);
   }
 
-  /** The broker's {@code AgentService} as {@code PluginBroker} serves it, interceptors included. */
+  /**
+   * The broker's {@code AgentService} as {@code PluginBroker} serves it, interceptors included:
+   * request limits, call-chain (cycle) tracking, caller authentication, metadata limits, and
+   * behind them the access policy and the audit record of {@link CallGate}.
+   */
   static ServerServiceDefinition brokerService(
-      CallRouter router, PluginRegistry registry, CredentialStore credentials) {
-    return ServerInterceptors.intercept(
-        new AgentServiceImpl(router, registry), new CallerAuthInterceptor(credentials));
+      CallGate gate, PluginRegistry registry, CallChains chains, CredentialStore credentials, AuditLog audit) {
+    return RequestGuard.guard(
+        ServerInterceptors.intercept(
+            new AgentServiceImpl(gate, registry),
+            new CallChainInterceptor(chains),
+            new CallerAuthInterceptor(credentials, audit),
+            new MetadataLimitInterceptor()));
   }
 
   private static Server serve(String name, io.grpc.BindableService service) throws IOException {
@@ -151,6 +172,7 @@ public class BrokerOverheadBenchmark {
     for (Server s : List.of(broker, bare, target)) {
       s.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
+    audit.close();
   }
 
   @Benchmark

@@ -78,12 +78,15 @@ public final class UnixSockets {
 
   /**
    * A channel builder for {@code target}: grpc's own for "unix:PATH" targets, minus the TCP
-   * keep-alive option that Netty would warn about on every connection.
+   * keep-alive option that Netty would warn about on every connection, and with "localhost" as
+   * the authority a TLS certificate is checked against.
    */
   public static ManagedChannelBuilder<?> channelBuilder(String target, ChannelCredentials credentials) {
     ManagedChannelBuilder<?> b = Grpc.newChannelBuilder(target, credentials);
     if (target.startsWith(UNIX) && b instanceof NettyChannelBuilder) {
       ((NettyChannelBuilder) b).withOption(ChannelOption.SO_KEEPALIVE, null);
+      // A socket path is no host name: TLS checks the agent's certificate for "localhost".
+      b.overrideAuthority("localhost");
     }
     return b;
   }

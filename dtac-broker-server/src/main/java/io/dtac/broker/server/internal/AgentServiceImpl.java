@@ -10,24 +10,31 @@ import io.dtac.broker.api.ListPluginsResponse;
 import io.dtac.broker.api.PluginCallRequest;
 import io.dtac.broker.api.PluginCallResponse;
 import io.dtac.broker.api.PluginDescription;
+import io.dtac.broker.server.AccessPolicy;
 import io.dtac.broker.server.PluginInfo;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 
 /** The broker's gRPC face, {@code AgentService}: plugins call each other and list plugins here. */
 public final class AgentServiceImpl extends AgentServiceGrpc.AgentServiceImplBase {
-  private final CallRouter router;
+  private final CallGate gate;
   private final PluginRegistry registry;
 
+  /** Without access policy (every call allowed) and with audit records to the log only. */
   public AgentServiceImpl(CallRouter router, PluginRegistry registry) {
-    this.router = router;
+    this(new CallGate(router, PolicyEngine.fixed(AccessPolicy.allowAll()), new AuditLog(null)), registry);
+  }
+
+  /** Calls pass the gate's access policy and audit. */
+  public AgentServiceImpl(CallGate gate, PluginRegistry registry) {
+    this.gate = gate;
     this.registry = registry;
   }
 
   @Override
   public void callPlugin(PluginCallRequest call, StreamObserver<PluginCallResponse> out) {
     Futures.addCallback(
-        router.route(call.getPluginName(), call.getMethod(), call.getAction(), call.getRequest()),
+        gate.call(call.getPluginName(), call.getMethod(), call.getAction(), call.getRequest()),
         new FutureCallback<EndpointResponse>() {
           @Override
           public void onSuccess(EndpointResponse response) {
@@ -43,9 +50,10 @@ public final class AgentServiceImpl extends AgentServiceGrpc.AgentServiceImplBas
         MoreExecutors.directExecutor());
   }
 
+  /** A plugin caller sees only the plugins, and endpoints, the access policy lets it call. */
   @Override
   public void listPlugins(ListPluginsRequest request, StreamObserver<ListPluginsResponse> out) {
-    out.onNext(list(registry));
+    out.onNext(gate.policy().visibleTo(CallerIdentity.current(), list(registry)));
     out.onCompleted();
   }
 

@@ -11,8 +11,10 @@ import io.dtac.broker.api.EndpointResponse;
 import io.dtac.broker.api.EndpointResponseMessage;
 import io.dtac.broker.api.PluginServiceGrpc;
 import io.dtac.broker.server.PluginState;
+import io.grpc.ConnectivityState;
 import io.grpc.Context;
 import io.grpc.Deadline;
+import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.time.Duration;
@@ -29,12 +31,36 @@ import java.util.concurrent.TimeUnit;
 public final class CallRouter {
   private static final Set<String> ACTIONS = Set.of("create", "read", "write", "delete");
 
+  /** How long a failed call waits for its target's process to exit, to name the exit code. */
+  private static final long EXIT_GRACE_MILLIS = 300;
+
   private final PluginRegistry registry;
   private final Duration defaultTimeout;
+  private final CallChains chains;
+  private final ShutdownGate gate;
+  private final int maxMessageSize;
 
   public CallRouter(PluginRegistry registry, Duration defaultTimeout) {
+    this(registry, defaultTimeout, new CallChains(CallChains.DEFAULT_MAX_DEPTH), new ShutdownGate(),
+        Integer.MAX_VALUE);
+  }
+
+  /**
+   * @param chains the call chains in flight: cycles and too deep chains are refused
+   * @param gate admits calls; refuses new ones while the broker shuts down
+   * @param maxMessageSize the largest request forwarded, in bytes
+   */
+  public CallRouter(
+      PluginRegistry registry,
+      Duration defaultTimeout,
+      CallChains chains,
+      ShutdownGate gate,
+      int maxMessageSize) {
     this.registry = registry;
     this.defaultTimeout = defaultTimeout;
+    this.chains = chains;
+    this.gate = gate;
+    this.maxMessageSize = maxMessageSize;
   }
 
   /**
@@ -46,81 +72,179 @@ public final class CallRouter {
    */
   public ListenableFuture<EndpointResponse> route(
       String pluginName, String method, String action, EndpointRequest request) {
+    return route(pluginName, method, action, request, null);
+  }
+
+  /**
+   * Like {@link #route(String, String, String, EndpointRequest)} with an explicit timeout (null:
+   * the context's deadline, else the default).
+   */
+  public ListenableFuture<EndpointResponse> route(
+      String pluginName, String method, String action, EndpointRequest request, Duration timeout) {
+    try {
+      gate.enter(CallChains.PARENT.get() != null);
+    } catch (StatusRuntimeException e) {
+      return Futures.immediateFailedFuture(e);
+    }
     LoadedPlugin target;
+    PluginServiceGrpc.PluginServiceFutureStub stub;
     String key;
+    CallChains.Hop hop;
     try {
       String act = validate(pluginName, method, action);
+      checkSize(request);
       target = resolve(pluginName);
+      stub = target.stub();
+      if (stub == null) {
+        throw unavailable(target);
+      }
       key = act + ":" + method;
       if (target.endpoint(key) == null) {
         throw Status.NOT_FOUND
             .withDescription(
-                "plugin '" + pluginName + "' has no endpoint '" + key + "'; endpoints: "
-                    + target.endpointKeys())
+                "plugin " + HandshakeParser.quote(pluginName) + " has no endpoint " + HandshakeParser.quote(key)
+                    + "; endpoints: " + target.endpointKeys())
             .asRuntimeException();
       }
+      hop = chains.open(target.name());
     } catch (StatusRuntimeException e) {
+      gate.exit();
       return Futures.immediateFailedFuture(e);
     }
-    PluginServiceGrpc.PluginServiceFutureStub stub = target.stub();
     Deadline deadline = Context.current().getDeadline();
-    if (deadline == null) {
-      deadline = Deadline.after(defaultTimeout.toNanos(), TimeUnit.NANOSECONDS);
+    long allowedMillis;
+    if (timeout != null || deadline == null) {
+      Duration allowed = timeout != null ? timeout : defaultTimeout;
+      deadline = Deadline.after(allowed.toNanos(), TimeUnit.NANOSECONDS);
+      allowedMillis = allowed.toMillis();
+    } else {
+      allowedMillis = (deadline.timeRemaining(TimeUnit.NANOSECONDS) + 999_999) / 1_000_000;
     }
-    long allowedMillis = deadline.timeRemaining(TimeUnit.MILLISECONDS);
-    ListenableFuture<EndpointResponseMessage> sent =
-        stub.withDeadline(deadline)
-            .call(
-                EndpointRequestMessage.newBuilder()
-                    .setMethod(key)
-                    .setRequest(stampCaller(request))
-                    .build());
+    Deadline callDeadline = deadline;
+    PluginProcess process = target.process();
     SettableFuture<EndpointResponse> result = SettableFuture.create();
     String callKey = key;
+    ListenableFuture<EndpointResponseMessage> sent;
+    try {
+      sent =
+          stub.withDeadline(deadline)
+              .call(
+                  EndpointRequestMessage.newBuilder()
+                      .setMethod(key)
+                      .setRequest(stampCaller(request, hop))
+                      .build());
+    } catch (RuntimeException e) {
+      hop.close();
+      gate.exit();
+      return Futures.immediateFailedFuture(
+          explain(target, process, callKey, Status.fromThrowable(e), true, callDeadline, allowedMillis));
+    }
     Futures.addCallback(
         sent,
         new FutureCallback<>() {
           @Override
           public void onSuccess(EndpointResponseMessage reply) {
+            hop.close();
+            gate.exit();
             result.set(reply.getResponse());
           }
 
           @Override
           public void onFailure(Throwable t) {
-            result.setException(explain(target, callKey, Status.fromThrowable(t), allowedMillis));
+            hop.close();
+            Status status = Status.fromThrowable(t);
+            boolean transport = transportFailure(target, status);
+            if (transport && process != null && process.isAlive()) {
+              // The connection broke: the process is probably dying; give it a moment so the
+              // caller learns its exit code rather than "io exception".
+              process
+                  .onExit()
+                  .completeOnTimeout(null, EXIT_GRACE_MILLIS, TimeUnit.MILLISECONDS)
+                  .whenComplete((code, e) -> fail(result,
+                      explain(target, process, callKey, status, true, callDeadline, allowedMillis)));
+            } else {
+              fail(result, explain(target, process, callKey, status, transport, callDeadline, allowedMillis));
+            }
           }
         },
         MoreExecutors.directExecutor());
     return result;
   }
 
+  private void fail(SettableFuture<EndpointResponse> result, StatusRuntimeException e) {
+    gate.exit();
+    result.setException(e);
+  }
+
   /**
-   * Tells the target who calls: the broker's {@code dtac-*} metadata replaces whatever the caller
-   * put under those keys, so a caller cannot pose as another.
+   * Whether an UNAVAILABLE came from the connection to the target rather than from the target
+   * itself (an endpoint may answer UNAVAILABLE, e.g. when a plugin it calls is down): the
+   * transport attaches the cause, or the channel is no longer READY.
    */
-  private static EndpointRequest stampCaller(EndpointRequest request) {
+  private static boolean transportFailure(LoadedPlugin target, Status status) {
+    if (status.getCode() != Status.Code.UNAVAILABLE) {
+      return false;
+    }
+    ManagedChannel channel = target.channel();
+    return status.getCause() != null
+        || channel == null
+        || channel.getState(false) != ConnectivityState.READY;
+  }
+
+  private void checkSize(EndpointRequest request) {
+    int size = request.getSerializedSize();
+    if (size > maxMessageSize) {
+      throw Status.RESOURCE_EXHAUSTED
+          .withDescription(
+              "the request is " + size + " bytes, more than the broker's limit of " + maxMessageSize
+                  + " bytes (PluginBroker.Builder.maxMessageSize)")
+          .asRuntimeException();
+    }
+  }
+
+  /**
+   * Tells the target who calls and in which chain: the broker's {@code dtac-*} metadata replaces
+   * whatever the caller put under those keys, so a caller cannot pose as another or forge a chain.
+   */
+  private static EndpointRequest stampCaller(EndpointRequest request, CallChains.Hop hop) {
     EndpointRequest.Builder b = request.toBuilder();
     for (String k : request.getMetadataMap().keySet()) {
       if (k.startsWith(CallerIdentity.RESERVED_PREFIX)) {
         b.removeMetadata(k);
       }
     }
-    return b.putMetadata(CallerIdentity.CALLER_METADATA, CallerIdentity.current()).build();
+    return b.putMetadata(CallerIdentity.CALLER_METADATA, CallerIdentity.current())
+        .putMetadata(CallChains.TOKEN_METADATA, hop.token())
+        .putMetadata(CallChains.CHAIN_METADATA, hop.chainText())
+        .build();
   }
 
   private static String validate(String pluginName, String method, String action) {
     if (pluginName.isEmpty()) {
       throw invalid("plugin_name is empty; name the plugin to call, e.g. 'HelloPlugin'");
     }
+    if (pluginName.length() > HandshakeParser.MAX_LINE_LENGTH || !printable(pluginName)) {
+      throw invalid(
+          "plugin_name " + HandshakeParser.quote(pluginName) + " cannot name a plugin: plugin"
+              + " names are printable ASCII without spaces, e.g. 'HelloPlugin'");
+    }
     if (method.isEmpty()) {
       throw invalid("method is empty; name the endpoint path to call, e.g. 'hello'");
+    }
+    if (method.length() > HandshakeParser.MAX_LINE_LENGTH) {
+      throw invalid("method is " + method.length() + " characters long; no endpoint path is that long");
     }
     String act = action.toLowerCase(Locale.ROOT);
     if (!ACTIONS.contains(act)) {
       throw invalid(
-          "unknown action '" + action + "'; expected one of create, read, write, delete");
+          "unknown action " + HandshakeParser.quote(action)
+              + "; expected one of create, read, write, delete");
     }
     return act;
+  }
+
+  private static boolean printable(String s) {
+    return s.chars().allMatch(c -> c > 0x20 && c < 0x7f);
   }
 
   private LoadedPlugin resolve(String pluginName) {
@@ -128,7 +252,7 @@ public final class CallRouter {
     if (target == null) {
       throw Status.NOT_FOUND
           .withDescription(
-              "plugin '" + pluginName + "' not found; loaded: " + registry.names())
+              "plugin " + HandshakeParser.quote(pluginName) + " not found; loaded: " + registry.names())
           .asRuntimeException();
     }
     if (target.state() != PluginState.RUNNING || target.stub() == null) {
@@ -149,15 +273,25 @@ public final class CallRouter {
         .asRuntimeException();
   }
 
+  /**
+   * @param process the target's process when the call was sent: the target may have been
+   *     restarted since, and the caller should learn what happened to the one it called
+   */
   private static StatusRuntimeException explain(
-      LoadedPlugin target, String key, Status status, long allowedMillis) {
-    PluginProcess process = target.process();
-    boolean gone =
-        target.state() == PluginState.FAILED || (process != null && !process.isAlive());
-    if (gone && status.getCode() != Status.Code.DEADLINE_EXCEEDED) {
-      String why = target.failure();
-      if (why == null && process != null && !process.isAlive()) {
-        why = "process exited with code " + process.onExit().getNow(-1);
+      LoadedPlugin target,
+      PluginProcess process,
+      String key,
+      Status status,
+      boolean transport,
+      Deadline deadline,
+      long allowedMillis) {
+    boolean exited = process != null && !process.isAlive();
+    boolean failed =
+        target.state() == PluginState.FAILED && (process == null || target.process() == process);
+    if ((exited || failed) && status.getCode() != Status.Code.DEADLINE_EXCEEDED) {
+      String why = failed ? target.failure() : null;
+      if (why == null && exited) {
+        why = "process exited with code " + process.exitValue();
       }
       return Status.UNAVAILABLE
           .withDescription("plugin '" + target.name() + "' is not running: " + why)
@@ -165,12 +299,19 @@ public final class CallRouter {
     }
     switch (status.getCode()) {
       case DEADLINE_EXCEEDED:
+        if (!deadline.isExpired()) {
+          // The target's own call ran out of time (e.g. a shorter timeout it set): its words.
+          return status.asRuntimeException();
+        }
         return Status.DEADLINE_EXCEEDED
             .withDescription(
                 "call to plugin '" + target.name() + "' endpoint '" + key
                     + "' did not complete within its deadline of " + allowedMillis + " ms")
             .asRuntimeException();
       case UNAVAILABLE:
+        if (!transport) {
+          return status.asRuntimeException();
+        }
         return Status.UNAVAILABLE
             .withDescription(
                 "plugin '" + target.name() + "' is unavailable: " + status.getDescription())

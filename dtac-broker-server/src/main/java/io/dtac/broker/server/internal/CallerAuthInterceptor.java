@@ -1,27 +1,45 @@
 package io.dtac.broker.server.internal;
 
+import io.dtac.broker.api.AgentServiceGrpc;
 import io.grpc.Context;
 import io.grpc.Contexts;
+import io.grpc.Grpc;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateEncodingException;
+import java.time.Instant;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
 
 /**
  * Establishes who calls the broker: the {@code dtac-broker-credential} header must hold a
  * credential the agent issued to a running plugin; the plugin's name goes into the call's
  * {@link Context} ({@link CallerIdentity#current()}). Anything else is UNAUTHENTICATED: a process
  * the agent did not launch cannot use the broker, and a plugin cannot act as another.
+ *
+ * <p>Over TLS, a credential pinned to the certificate issued with it ({@link
+ * CredentialStore#pinCertificate}) is accepted only on a connection whose client certificate is
+ * that one. Refused {@code CallPlugin} attempts are audited (caller "unauthenticated").
  */
 public final class CallerAuthInterceptor implements ServerInterceptor {
   public static final Metadata.Key<String> CREDENTIAL_HEADER =
       Metadata.Key.of("dtac-broker-credential", Metadata.ASCII_STRING_MARSHALLER);
 
   private final CredentialStore credentials;
+  private final AuditLog audit;
 
   public CallerAuthInterceptor(CredentialStore credentials) {
+    this(credentials, null);
+  }
+
+  /** @param audit where refused CallPlugin attempts are recorded; null: nowhere */
+  public CallerAuthInterceptor(CredentialStore credentials, AuditLog audit) {
     this.credentials = credentials;
+    this.audit = audit;
   }
 
   @Override
@@ -29,22 +47,51 @@ public final class CallerAuthInterceptor implements ServerInterceptor {
       ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
     String presented = headers.get(CREDENTIAL_HEADER);
     if (presented == null) {
-      call.close(
-          Status.UNAUTHENTICATED.withDescription(
-              "no broker credential: only plugins launched by this agent may call the broker"
-                  + " (header dtac-broker-credential is missing)"),
-          new Metadata());
-      return new ServerCall.Listener<>() {};
+      return refuse(call,
+          "no broker credential: only plugins launched by this agent may call the broker"
+              + " (header dtac-broker-credential is missing)");
     }
     String caller = credentials.lookup(presented);
     if (caller == null) {
-      call.close(
-          Status.UNAUTHENTICATED.withDescription(
-              "invalid broker credential: it was not issued by this agent, or its plugin stopped"),
-          new Metadata());
-      return new ServerCall.Listener<>() {};
+      return refuse(call,
+          "invalid broker credential: it was not issued by this agent, or its plugin stopped");
+    }
+    String pinned = credentials.pinnedCertificate(presented);
+    if (pinned != null && !pinned.equals(peerCertificate(call))) {
+      return refuse(call,
+          "broker credential presented over a connection that is not authenticated with the TLS"
+              + " certificate issued with it: a plugin may present only its own credential");
     }
     return Contexts.interceptCall(
         CallerIdentity.withCaller(Context.current(), caller), call, headers, next);
+  }
+
+  private <Q, R> ServerCall.Listener<Q> refuse(ServerCall<Q, R> call, String why) {
+    long started = System.nanoTime();
+    call.close(Status.UNAUTHENTICATED.withDescription(why), new Metadata());
+    if (audit != null
+        && AgentServiceGrpc.getCallPluginMethod().getFullMethodName()
+            .equals(call.getMethodDescriptor().getFullMethodName())) {
+      audit.record(
+          new AuditRecord(
+              Instant.now().toString(), audit.nextCallId(), "unauthenticated", "", "", "", "deny",
+              "credential", Status.Code.UNAUTHENTICATED.name(),
+              (System.nanoTime() - started) / 1_000, 0, 0));
+    }
+    return new ServerCall.Listener<>() {};
+  }
+
+  /** SHA-256 of the TLS client certificate of the call's connection, or null. */
+  private static String peerCertificate(ServerCall<?, ?> call) {
+    SSLSession session = call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION);
+    if (session == null) {
+      return null;
+    }
+    try {
+      Certificate[] chain = session.getPeerCertificates();
+      return chain.length == 0 ? null : TlsMaterial.fingerprint(chain[0].getEncoded());
+    } catch (SSLPeerUnverifiedException | CertificateEncodingException e) {
+      return null;
+    }
   }
 }

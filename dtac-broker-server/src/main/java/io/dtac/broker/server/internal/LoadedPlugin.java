@@ -3,6 +3,7 @@ package io.dtac.broker.server.internal;
 import com.google.common.util.concurrent.MoreExecutors;
 import io.dtac.broker.api.PluginEndpoint;
 import io.dtac.broker.api.PluginServiceGrpc;
+import io.dtac.broker.server.PluginConfig;
 import io.dtac.broker.server.PluginInfo;
 import io.dtac.broker.server.PluginState;
 import io.grpc.ManagedChannel;
@@ -27,6 +28,7 @@ public final class LoadedPlugin {
   private volatile PluginServiceGrpc.PluginServiceFutureStub stub;
   private volatile PluginProcess process;
   private volatile String credential;
+  private volatile PluginConfig config;
 
   public LoadedPlugin(String name, String rootPath, Path file) {
     this.name = name;
@@ -82,6 +84,22 @@ public final class LoadedPlugin {
 
   public String endpointKeys() {
     return endpoints.isEmpty() ? "(none)" : String.join(", ", endpoints.keySet());
+  }
+
+  /** The configuration it was loaded with; a restart or reload launches it with the same. */
+  public PluginConfig config() {
+    return config;
+  }
+
+  void config(PluginConfig config) {
+    this.config = config;
+  }
+
+  /** Forgets the current process and channel (before a restart launches new ones). */
+  void detach() {
+    this.stub = null;
+    this.channel = null;
+    this.process = null;
   }
 
   void connect(PluginProcess process, ManagedChannel channel) {

@@ -10,6 +10,7 @@ import io.dtac.broker.server.PluginInfo;
 import io.dtac.broker.server.PluginState;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -33,6 +34,15 @@ public final class PluginLauncher {
   private static final Logger LOG = LoggerFactory.getLogger(PluginLauncher.class);
   /** The environment variable carrying a plugin's broker credential (see BrokerClient). */
   public static final String BROKER_CREDENTIAL_ENV = "DTAC_BROKER_CREDENTIAL";
+  /** The plugin's TLS certificate (PEM, with the CA's after it), per the DTAC protocol. */
+  public static final String TLS_CERT_ENV = "DTAC_TLS_CERT";
+  /** The plugin's TLS private key (PEM), per the DTAC protocol. */
+  public static final String TLS_KEY_ENV = "DTAC_TLS_KEY";
+  /**
+   * The run's CA certificate (PEM): a plugin that knows it requires the agent's client certificate
+   * and calls the broker over TLS with its own certificate as client certificate.
+   */
+  public static final String TLS_CA_ENV = "DTAC_TLS_CA";
 
   private static final Set<String> ACTIONS = Set.of("create", "read", "write", "delete");
 
@@ -42,22 +52,36 @@ public final class PluginLauncher {
       boolean defaultSecure,
       Duration handshakeTimeout,
       Duration stopTimeout,
-      Map<String, String> environment) {}
+      Map<String, String> environment,
+      int maxMessageSize) {}
 
   private final PluginRegistry registry;
   private final Settings settings;
   private final CredentialStore credentials;
+  private final TlsMaterial tls;
   private final Transports transports;
 
   public PluginLauncher(PluginRegistry registry, Settings settings, CredentialStore credentials) {
-    this(registry, settings, credentials, Transports.tcpOnly());
+    this(registry, settings, credentials, null);
   }
 
+  /** @param tls the run's certificates, or null to talk to plugins in plaintext */
   public PluginLauncher(
-      PluginRegistry registry, Settings settings, CredentialStore credentials, Transports transports) {
+      PluginRegistry registry, Settings settings, CredentialStore credentials, TlsMaterial tls) {
+    this(registry, settings, credentials, tls, Transports.tcpOnly());
+  }
+
+  /** @param transports how plugins are reached: Unix sockets for those that take the offer */
+  public PluginLauncher(
+      PluginRegistry registry,
+      Settings settings,
+      CredentialStore credentials,
+      TlsMaterial tls,
+      Transports transports) {
     this.registry = registry;
     this.settings = settings;
     this.credentials = credentials;
+    this.tls = tls;
     this.transports = transports;
   }
 
@@ -73,6 +97,7 @@ public final class PluginLauncher {
     String credential = credentials.issue();
     Map<String, String> env = new HashMap<>(settings.environment());
     env.put(BROKER_CREDENTIAL_ENV, credential);
+    TlsMaterial.Identity identity = issueTls(file, env);
     PluginProcess process;
     try {
       process = PluginProcess.launch(file, env);
@@ -96,6 +121,7 @@ public final class PluginLauncher {
     }
     String rootPath = config.rootPath().orElse(info.rootPath());
     LoadedPlugin plugin = new LoadedPlugin(info.name(), rootPath, file);
+    plugin.config(config);
     LoadedPlugin holder = registry.add(plugin);
     if (holder != null) {
       process.stop(settings.stopTimeout());
@@ -109,20 +135,44 @@ public final class PluginLauncher {
       return null;
     }
     plugin.credential(credential);
+    if (identity != null) {
+      credentials.pinCertificate(credential, identity.fingerprint());
+    }
     credentials.bind(credential, info.name());
     process.renameLog(info.name());
     return connectAndRegister(plugin, process, info, config);
   }
 
+  /** Issues the plugin's TLS identity into {@code env}, when the run uses TLS; else null. */
+  private TlsMaterial.Identity issueTls(Path file, Map<String, String> env) {
+    TlsMaterial.Identity identity = tls == null ? null : tls.issuePlugin(PluginDiscovery.stem(file));
+    if (identity != null) {
+      env.put(TLS_CERT_ENV, identity.certificatePem());
+      env.put(TLS_KEY_ENV, identity.privateKeyPem());
+      env.put(TLS_CA_ENV, tls.caPem());
+    }
+    return identity;
+  }
+
   private LoadedPlugin connectAndRegister(
       LoadedPlugin plugin, PluginProcess process, HandshakeParser.ConnectInfo info, PluginConfig config) {
-    if (info.tls()) {
+    if (info.tls() && tls == null) {
       fail(plugin, process, "it serves TLS, but the broker gave it no certificate to serve");
+      return null;
+    }
+    if (!info.tls() && tls != null) {
+      fail(plugin, process, "it serves plaintext (tls=false), although the broker gave it a TLS"
+          + " certificate in DTAC_TLS_CERT/DTAC_TLS_KEY and the protocol then requires TLS; to host"
+          + " plugins that cannot serve TLS, turn TLS off with PluginBroker.builder().tls(false)");
       return null;
     }
     ManagedChannel channel;
     try {
-      channel = transports.dial(info, InsecureChannelCredentials.create());
+      channel =
+          transports.dial(
+              info,
+              tls == null ? InsecureChannelCredentials.create() : tls.channelCredentials(),
+              settings.maxMessageSize());
     } catch (IllegalArgumentException e) {
       fail(plugin, process, e.getMessage());
       return null;
@@ -143,7 +193,9 @@ public final class PluginLauncher {
                       .setBrokerAddress(transports.brokerAddressFor(info, settings.brokerAddress()))
                       .build());
     } catch (StatusRuntimeException e) {
-      fail(plugin, process, "Register failed: " + e.getStatus());
+      Status status = e.getStatus();
+      fail(plugin, process, "Register failed: " + status.getCode() + ": " + status.getDescription()
+          + (status.getCause() == null ? "" : " (" + status.getCause().getMessage() + ")"));
       return null;
     }
     List<PluginEndpoint> endpoints = new ArrayList<>();
@@ -160,7 +212,9 @@ public final class PluginLauncher {
     if (!process.isAlive()) {
       return null;
     }
-    registry.running(plugin, endpoints, plugin.rootPath());
+    if (!registry.running(plugin, endpoints, plugin.rootPath())) {
+      return null;
+    }
     LOG.info(
         "plugin {} loaded from {} (pid {}), root path '{}', endpoints: {}",
         plugin.name(), process.file().getFileName(), process.pid(), plugin.rootPath(),
@@ -169,15 +223,108 @@ public final class PluginLauncher {
   }
 
   private void exited(LoadedPlugin plugin, PluginProcess process, int code) {
-    if (plugin.process() != process || plugin.state() == PluginState.STOPPED) {
+    if (plugin.process() != process) {
       return;
     }
     ManagedChannel channel = plugin.channel();
     credentials.revoke(plugin.credential());
-    registry.transition(plugin, PluginState.FAILED, "process exited with code " + code);
+    // Only a live plugin fails here: a stopped one was stopped on purpose, a failed one already
+    // says why (e.g. it stopped answering and was killed for it).
+    if (registry.transitionFrom(plugin, LIVE, PluginState.FAILED, "process exited with code " + code)
+        && channel != null) {
+      channel.shutdownNow();
+    }
+  }
+
+  private static final Set<PluginState> LIVE =
+      Set.of(PluginState.STARTING, PluginState.RUNNING, PluginState.RESTARTING);
+
+  /**
+   * Fails a RUNNING plugin that stopped answering: its calls in flight fail at once and its
+   * process is killed (SIGKILL, children included: a hung process may ignore SIGTERM). Does not
+   * block.
+   */
+  public void failUnresponsive(LoadedPlugin plugin, String why) {
+    PluginProcess process = plugin.process();
+    ManagedChannel channel = plugin.channel();
+    if (!registry.transitionFrom(plugin, Set.of(PluginState.RUNNING), PluginState.FAILED, why)) {
+      return;
+    }
+    credentials.revoke(plugin.credential());
     if (channel != null) {
       channel.shutdownNow();
     }
+    if (process != null) {
+      process.kill();
+    }
+  }
+
+  /**
+   * Stops a plugin's process (SIGTERM, then SIGKILL after the stop timeout; calls in flight to it
+   * fail with UNAVAILABLE) and launches its file again with the same configuration: RESTARTING, then RUNNING or FAILED.
+   * The file must announce the same plugin name. Blocks until done; never throws.
+   *
+   * @return whether the plugin is RUNNING again
+   */
+  public boolean restart(LoadedPlugin plugin) {
+    PluginProcess old = plugin.process();
+    ManagedChannel oldChannel = plugin.channel();
+    credentials.revoke(plugin.credential());
+    plugin.detach();
+    registry.transition(plugin, PluginState.RESTARTING, plugin.failure());
+    // As on stop: calls in flight to the old process end now (UNAVAILABLE), and so does its log
+    // stream, which would otherwise hold up the plugin's own graceful shutdown.
+    if (oldChannel != null) {
+      oldChannel.shutdownNow();
+    }
+    if (old != null) {
+      old.stop(settings.stopTimeout());
+    }
+    Path file = plugin.file();
+    PluginConfig config = plugin.config();
+    String fileName = file.getFileName().toString();
+    try {
+      PluginDiscovery.check(file, config);
+    } catch (IOException | SecurityException e) {
+      registry.transition(plugin, PluginState.FAILED, e.getMessage());
+      return false;
+    }
+    String credential = credentials.issue();
+    Map<String, String> env = new HashMap<>(settings.environment());
+    env.put(BROKER_CREDENTIAL_ENV, credential);
+    TlsMaterial.Identity identity = issueTls(file, env);
+    PluginProcess process;
+    try {
+      process = PluginProcess.launch(file, env);
+    } catch (IOException e) {
+      registry.transition(plugin, PluginState.FAILED, "cannot start " + fileName + ": " + e.getMessage());
+      return false;
+    }
+    HandshakeParser.ConnectInfo info;
+    try {
+      info = HandshakeParser.parse(
+          process.awaitHandshakeLine(settings.handshakeTimeout()), PluginDiscovery.stem(file));
+    } catch (HandshakeException e) {
+      fail(plugin, process, "handshake failed: " + fileName + " " + e.getMessage());
+      return false;
+    } catch (InterruptedException e) {
+      process.kill();
+      registry.transition(plugin, PluginState.FAILED, "restart interrupted");
+      Thread.currentThread().interrupt();
+      return false;
+    }
+    if (!info.name().equals(plugin.name())) {
+      fail(plugin, process, fileName + " now announces plugin '" + info.name() + "', not '"
+          + plugin.name() + "'; load it as a new plugin instead");
+      return false;
+    }
+    plugin.credential(credential);
+    if (identity != null) {
+      credentials.pinCertificate(credential, identity.fingerprint());
+    }
+    credentials.bind(credential, plugin.name());
+    process.renameLog(plugin.name());
+    return connectAndRegister(plugin, process, info, config) != null;
   }
 
   private void fail(LoadedPlugin plugin, PluginProcess process, String why) {

@@ -8,8 +8,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -29,6 +33,8 @@ public final class PluginProcess {
   private final Process process;
   private final CompletableFuture<String> firstLine = new CompletableFuture<>();
   private final Deque<String> stderrTail = new ArrayDeque<>();
+  /** What has arrived of the first stdout line while it is incomplete, for the timeout message. */
+  private final StringBuilder partialFirstLine = new StringBuilder();
   private volatile Logger log;
   private Thread stderrPump;
 
@@ -72,6 +78,15 @@ public final class PluginProcess {
     return process.isAlive();
   }
 
+  /**
+   * The exit code of the ended process (128 + N when killed by signal N).
+   *
+   * @throws IllegalThreadStateException if it is still running
+   */
+  public int exitValue() {
+    return process.exitValue();
+  }
+
   /** Completes with the exit code when the process ends. */
   public CompletableFuture<Integer> onExit() {
     return process.onExit().thenApply(Process::exitValue);
@@ -88,7 +103,8 @@ public final class PluginProcess {
       return firstLine.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
       throw new HandshakeException(
-          "printed no handshake line within " + timeout.toMillis() + " ms" + stderrSummary());
+          "printed no handshake line within " + timeout.toMillis() + " ms" + partialSummary()
+              + stderrSummary());
     } catch (ExecutionException e) {
       Throwable cause = e.getCause();
       if (cause instanceof HandshakeException) {
@@ -105,6 +121,15 @@ public final class PluginProcess {
     }
   }
 
+  private String partialSummary() {
+    synchronized (partialFirstLine) {
+      return partialFirstLine.length() == 0
+          ? ""
+          : " (it printed " + partialFirstLine.length() + " characters without ending the line: "
+              + HandshakeParser.quote(partialFirstLine.toString()) + ")";
+    }
+  }
+
   private String stderrSummary() {
     synchronized (stderrTail) {
       return stderrTail.isEmpty() ? "" : "; its stderr ended with: " + String.join(" | ", stderrTail);
@@ -116,13 +141,16 @@ public final class PluginProcess {
    * until the process is gone; idempotent.
    */
   public void stop(Duration grace) {
-    var descendants = process.descendants().toList();
+    Set<ProcessHandle> descendants = new HashSet<>(process.descendants().toList());
     if (process.isAlive()) {
       process.destroy();
       descendants.forEach(ProcessHandle::destroy);
       try {
         if (!process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
-          log.warn("did not stop within {} ms; killing it", grace.toMillis());
+          log.warn("did not stop within {} ms; killing it and its child processes", grace.toMillis());
+          // Children started during the grace period count too; once the process is gone its
+          // orphans can no longer be found through it.
+          process.descendants().forEach(descendants::add);
           process.destroyForcibly();
           process.waitFor(5, TimeUnit.SECONDS);
         }
@@ -131,7 +159,20 @@ public final class PluginProcess {
         Thread.currentThread().interrupt();
       }
     }
-    descendants.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
+    List<CompletableFuture<ProcessHandle>> orphans = new ArrayList<>();
+    for (ProcessHandle h : descendants) {
+      if (h.isAlive()) {
+        h.destroyForcibly();
+        orphans.add(h.onExit());
+      }
+    }
+    try {
+      CompletableFuture.allOf(orphans.toArray(CompletableFuture[]::new)).get(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException e) {
+      log.warn("child processes {} may still be running", orphans.size());
+    }
     try {
       process.getOutputStream().close();
     } catch (IOException ignored) {
@@ -168,6 +209,11 @@ public final class PluginProcess {
           overflow = false;
         } else if (line.length() < HandshakeParser.MAX_LINE_LENGTH) {
           line.append((char) c);
+          if (first) {
+            synchronized (partialFirstLine) {
+              partialFirstLine.append((char) c);
+            }
+          }
         } else if (!overflow) {
           overflow = true;
           if (first) {

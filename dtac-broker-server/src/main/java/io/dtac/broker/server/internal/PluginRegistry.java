@@ -5,9 +5,12 @@ import io.dtac.broker.server.PluginInfo;
 import io.dtac.broker.server.PluginState;
 import io.dtac.broker.server.PluginStateListener;
 import io.grpc.ManagedChannel;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
@@ -87,9 +90,63 @@ public final class PluginRegistry {
     plugin.connect(process, channel);
   }
 
-  public void running(LoadedPlugin plugin, List<PluginEndpoint> endpoints, String rootPath) {
+  /**
+   * Records a registered plugin as RUNNING, unless it failed (or was stopped) meanwhile.
+   *
+   * @return whether it is now RUNNING
+   */
+  public boolean running(LoadedPlugin plugin, List<PluginEndpoint> endpoints, String rootPath) {
     plugin.registered(endpoints, rootPath);
-    transition(plugin, PluginState.RUNNING, null);
+    return transitionFrom(
+        plugin, Set.of(PluginState.STARTING, PluginState.RESTARTING), PluginState.RUNNING, null);
+  }
+
+  /**
+   * Like {@link #transition}, but only if the plugin is in one of {@code from}: a compare-and-set
+   * for the threads that race to report the same failure.
+   *
+   * @return whether the transition happened
+   */
+  public boolean transitionFrom(
+      LoadedPlugin plugin, Set<PluginState> from, PluginState to, String failure) {
+    PluginState previous;
+    synchronized (plugin) {
+      previous = plugin.state();
+      if (!from.contains(previous)) {
+        return false;
+      }
+      plugin.state(to, failure);
+    }
+    log(plugin, previous, to, failure);
+    fire(plugin, previous);
+    return true;
+  }
+
+  /**
+   * The latest record of plugin file {@code file}: its latest failure before it was named (e.g.
+   * a duplicate name), else its named plugin.
+   */
+  public Optional<PluginInfo> latestFor(Path file) {
+    PluginInfo latest = null;
+    for (PluginInfo info : unnamedFailures) {
+      if (file.equals(info.file())) {
+        latest = info;
+      }
+    }
+    if (latest != null) {
+      return Optional.of(latest);
+    }
+    for (LoadedPlugin p : ordered) {
+      if (file.equals(p.file())) {
+        return Optional.of(p.snapshot());
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** Forgets the unnamed failures of {@code file} (before it is loaded again). */
+  public void forgetFailures(Path file) {
+    unnamedFailures.removeIf(info -> file.equals(info.file()));
   }
 
   public void transition(LoadedPlugin plugin, PluginState to, String failure) {
@@ -98,12 +155,16 @@ public final class PluginRegistry {
       from = plugin.state();
       plugin.state(to, failure);
     }
+    log(plugin, from, to, failure);
+    fire(plugin, from);
+  }
+
+  private static void log(LoadedPlugin plugin, PluginState from, PluginState to, String failure) {
     if (to == PluginState.FAILED) {
       LOG.error("plugin {} failed: {}", plugin.name(), failure);
     } else {
       LOG.info("plugin {}: {} -> {}", plugin.name(), from, to);
     }
-    fire(plugin, from);
   }
 
   private void fire(LoadedPlugin plugin, PluginState from) {

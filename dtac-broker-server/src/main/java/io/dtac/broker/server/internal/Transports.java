@@ -1,11 +1,8 @@
 package io.dtac.broker.server.internal;
 
 import io.grpc.ChannelCredentials;
-import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
-import io.grpc.Server;
 import io.grpc.ServerCredentials;
-import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
@@ -114,27 +111,20 @@ public final class Transports implements AutoCloseable {
   }
 
   /**
-   * Starts the broker's Unix-socket listener serving {@code services}, with handlers run on the
-   * event loop (they must not block); null when Unix sockets are not offered.
+   * A server builder for the broker's Unix-socket listener ({@code broker.sock} in the socket
+   * directory), on this transport's event loop; null when Unix sockets are not offered.
    */
-  public Server startUnixServer(ServerCredentials credentials, ServerServiceDefinition... services)
-      throws IOException {
+  public NettyServerBuilder unixServerBuilder(ServerCredentials credentials) {
     if (!unix()) {
       return null;
     }
-    NettyServerBuilder b =
-        NettyServerBuilder.forAddress(
-                new DomainSocketAddress(socketDir.resolve(BROKER_SOCKET).toString()), credentials)
-            .channelType(EpollServerDomainSocketChannel.class)
-            .bossEventLoopGroup(group)
-            .workerEventLoopGroup(group)
-            // TCP keep-alive means nothing on a Unix socket; unset, Netty warns on every connection.
-            .withChildOption(ChannelOption.SO_KEEPALIVE, null)
-            .directExecutor();
-    for (ServerServiceDefinition s : services) {
-      b.addService(s);
-    }
-    return b.build().start();
+    return NettyServerBuilder.forAddress(
+            new DomainSocketAddress(socketDir.resolve(BROKER_SOCKET).toString()), credentials)
+        .channelType(EpollServerDomainSocketChannel.class)
+        .bossEventLoopGroup(group)
+        .workerEventLoopGroup(group)
+        // TCP keep-alive means nothing on a Unix socket; unset, Netty warns on every connection.
+        .withChildOption(ChannelOption.SO_KEEPALIVE, null);
   }
 
   /** The broker address a plugin that connected with {@code info} is given at Register. */
@@ -143,14 +133,18 @@ public final class Transports implements AutoCloseable {
   }
 
   /**
-   * A channel to the plugin that announced {@code info}.
+   * A channel to the plugin that announced {@code info}, accepting messages up to {@code
+   * maxInboundMessageSize} bytes.
    *
    * @throws IllegalArgumentException if the plugin announced a Unix socket outside the directory
    *     it was offered (or none was offered)
    */
-  public ManagedChannel dial(HandshakeParser.ConnectInfo info, ChannelCredentials credentials) {
+  public ManagedChannel dial(
+      HandshakeParser.ConnectInfo info, ChannelCredentials credentials, int maxInboundMessageSize) {
     if (!info.unix()) {
-      return Grpc.newChannelBuilderForAddress(info.host(), info.port(), credentials).build();
+      return NettyChannelBuilder.forAddress(info.host(), info.port(), credentials)
+          .maxInboundMessageSize(maxInboundMessageSize)
+          .build();
     }
     Path socket = Path.of(info.host()).normalize();
     if (!unix() || !socket.getParent().equals(socketDir)) {
@@ -163,6 +157,9 @@ public final class Transports implements AutoCloseable {
         .channelType(EpollDomainSocketChannel.class)
         .eventLoopGroup(group)
         .withOption(ChannelOption.SO_KEEPALIVE, null)
+        // A socket path is no host name: TLS checks the plugin's certificate for "localhost".
+        .overrideAuthority("localhost")
+        .maxInboundMessageSize(maxInboundMessageSize)
         .build();
   }
 

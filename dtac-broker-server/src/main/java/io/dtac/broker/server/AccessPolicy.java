@@ -1,0 +1,324 @@
+package io.dtac.broker.server;
+
+import io.dtac.broker.server.internal.PolicyFileReader;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Who may call whom through the broker: an ordered list of rules {@code caller -> target ->
+ * operation} with an effect (allow or deny), and a default effect for calls no rule matches.
+ *
+ * <p><b>The first matching rule wins</b>, like a firewall: rules are tried in order and the first
+ * whose caller, target and operation all match decides. Put narrow denies before broad allows.
+ * When no rule matches, the default effect decides.
+ *
+ * <p>Patterns are case-sensitive globs in which {@code *} matches any run of characters
+ * ({@code "*"}, {@code "Calc*"}). The operation is {@code ACTION:PATH}, the key the protocol uses
+ * for an endpoint, e.g. {@code read:hello}; {@code *:hello}, {@code read:*} and {@code *} are
+ * operation patterns too.
+ *
+ * <pre>{@code
+ * AccessPolicy policy = AccessPolicy.builder()
+ *     .defaultEffect(AccessPolicy.Effect.DENY)
+ *     .allow("calculator-reads-hello", "CalculatorPlugin", "HelloPlugin", "read:hello")
+ *     .build();
+ * }</pre>
+ *
+ * <p>The same policy as a file ({@link #read(Path)}, JSON or YAML):
+ *
+ * <pre>
+ * defaultEffect: deny
+ * rules:
+ *   - id: calculator-reads-hello
+ *     caller: CalculatorPlugin
+ *     target: HelloPlugin
+ *     operation: "read:hello"
+ *     effect: allow
+ * </pre>
+ *
+ * <p>A policy governs plugin callers. Calls the host application makes itself through {@link
+ * PluginBroker#call} (caller "agent") are not subject to it: the host has its own front door (the
+ * REST gateway's authentication) and already controls every plugin.
+ *
+ * <p>Immutable and thread-safe.
+ */
+public final class AccessPolicy {
+  /** What a rule, or the default, does with a call. */
+  public enum Effect {
+    ALLOW,
+    DENY;
+
+    /** "allow" or "deny", as written in policy files and audit records. */
+    public String wireName() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+  }
+
+  private static final Set<String> ACTIONS = Set.of("create", "read", "write", "delete");
+  private static final AccessPolicy ALLOW_ALL = builder().source("the built-in policy").build();
+
+  private final Effect defaultEffect;
+  private final List<Rule> rules;
+  private final String source;
+
+  private AccessPolicy(Builder b) {
+    this.defaultEffect = b.defaultEffect;
+    this.rules = List.copyOf(b.rules);
+    this.source = b.source;
+  }
+
+  /** The policy of a broker configured with none: no rules, every call allowed. */
+  public static AccessPolicy allowAll() {
+    return ALLOW_ALL;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Reads a policy file: YAML when its name ends in {@code .yaml} or {@code .yml}, otherwise
+   * JSON. Unknown fields are errors, so that a misspelt field cannot silently widen the policy.
+   *
+   * @throws IOException if the file cannot be read
+   * @throws IllegalArgumentException naming the file, the rule and the field that is wrong
+   */
+  public static AccessPolicy read(Path file) throws IOException {
+    return PolicyFileReader.read(file);
+  }
+
+  /** The effect when no rule matches. */
+  public Effect defaultEffect() {
+    return defaultEffect;
+  }
+
+  /** The rules, in the order they are tried. */
+  public List<Rule> rules() {
+    return rules;
+  }
+
+  /** Where the policy came from: a file path, or "the builder". */
+  public String source() {
+    return source;
+  }
+
+  /**
+   * Decides a call: the first rule matching {@code caller}, {@code target} and {@code
+   * action:method} decides, else the default effect.
+   *
+   * @param action the endpoint's action, e.g. "read" (compared lower-case)
+   * @param method the endpoint's path, e.g. "hello"
+   */
+  public Decision decide(String caller, String target, String action, String method) {
+    String operation = action.toLowerCase(Locale.ROOT) + ":" + method;
+    for (int i = 0; i < rules.size(); i++) {
+      Rule r = rules.get(i);
+      if (r.matches(caller, target, operation)) {
+        return new Decision(r.effect, r, i + 1, source);
+      }
+    }
+    return new Decision(defaultEffect, null, 0, source);
+  }
+
+  @Override
+  public String toString() {
+    return "AccessPolicy[" + source + ": " + rules.size() + " rules, default " + defaultEffect.wireName() + "]";
+  }
+
+  /** One rule: caller, target and operation patterns, and the effect when all three match. */
+  public static final class Rule {
+    private final String id;
+    private final String caller;
+    private final String target;
+    private final String operation;
+    private final Effect effect;
+    private final Pattern callerPattern;
+    private final Pattern targetPattern;
+    private final Pattern operationPattern;
+
+    /**
+     * @param id a name for the rule, shown in denials and audit records
+     * @param caller a glob over caller plugin names
+     * @param target a glob over target plugin names
+     * @param operation {@code ACTION:PATH} globs, or {@code *}
+     * @throws IllegalArgumentException if a pattern is empty or the operation is malformed
+     */
+    public Rule(String id, String caller, String target, String operation, Effect effect) {
+      this.id = requireText(id, "id");
+      this.caller = requireText(caller, "caller");
+      this.target = requireText(target, "target");
+      this.operation = checkOperation(requireText(operation, "operation"));
+      this.effect = Objects.requireNonNull(effect, "effect");
+      this.callerPattern = glob(caller);
+      this.targetPattern = glob(target);
+      this.operationPattern = glob(operation);
+    }
+
+    public String id() {
+      return id;
+    }
+
+    public String caller() {
+      return caller;
+    }
+
+    public String target() {
+      return target;
+    }
+
+    public String operation() {
+      return operation;
+    }
+
+    public Effect effect() {
+      return effect;
+    }
+
+    boolean matches(String callerName, String targetName, String op) {
+      return callerPattern.matcher(callerName).matches()
+          && targetPattern.matcher(targetName).matches()
+          && operationPattern.matcher(op).matches();
+    }
+
+    @Override
+    public String toString() {
+      return id + ": " + effect.wireName() + " " + caller + " -> " + target + " " + operation;
+    }
+
+    private static String requireText(String value, String field) {
+      if (value == null || value.isBlank()) {
+        throw new IllegalArgumentException("rule field '" + field + "' is empty; use '*' to match anything");
+      }
+      return value.strip();
+    }
+
+    private static String checkOperation(String operation) {
+      if (operation.equals("*")) {
+        return operation;
+      }
+      int colon = operation.indexOf(':');
+      if (colon <= 0 || colon == operation.length() - 1) {
+        throw new IllegalArgumentException(
+            "operation '" + operation + "' must be ACTION:PATH (e.g. read:hello, *:hello, read:*) or *");
+      }
+      String action = operation.substring(0, colon);
+      if (!action.contains("*") && !ACTIONS.contains(action)) {
+        throw new IllegalArgumentException(
+            "operation '" + operation + "' has action '" + action
+                + "'; expected create, read, write, delete or a pattern with *");
+      }
+      return operation;
+    }
+
+    private static Pattern glob(String pattern) {
+      List<String> parts = new ArrayList<>();
+      for (String literal : pattern.split("\\*", -1)) {
+        parts.add(literal.isEmpty() ? "" : Pattern.quote(literal));
+      }
+      return Pattern.compile(String.join(".*", parts), Pattern.DOTALL);
+    }
+  }
+
+  /** The outcome of {@link #decide}: the effect, and the rule that produced it, if any. */
+  public static final class Decision {
+    private final Effect effect;
+    private final Rule rule;
+    private final int position;
+    private final String source;
+
+    Decision(Effect effect, Rule rule, int position, String source) {
+      this.effect = effect;
+      this.rule = rule;
+      this.position = position;
+      this.source = source;
+    }
+
+    public Effect effect() {
+      return effect;
+    }
+
+    public boolean allowed() {
+      return effect == Effect.ALLOW;
+    }
+
+    /** The rule that decided; empty when the default effect did. */
+    public Optional<Rule> rule() {
+      return Optional.ofNullable(rule);
+    }
+
+    /** The deciding rule's id, or "default" when no rule matched. */
+    public String ruleId() {
+      return rule == null ? "default" : rule.id();
+    }
+
+    /** Why, for people: "rule 'x' (rule 2 of policy.yaml)" or "the default effect (deny) of ...". */
+    public String reason() {
+      if (rule == null) {
+        return "the default effect (" + effect.wireName() + ") of " + source + ", as no rule matches";
+      }
+      return "rule '" + rule.id() + "' (rule " + position + " of " + source + ")";
+    }
+
+    @Override
+    public String toString() {
+      return effect.wireName() + " by " + reason();
+    }
+  }
+
+  /** Builds an {@link AccessPolicy}; rules keep the order in which they are added. */
+  public static final class Builder {
+    private Effect defaultEffect = Effect.ALLOW;
+    private final List<Rule> rules = new ArrayList<>();
+    private String source = "the broker's builder";
+
+    private Builder() {}
+
+    /** The effect when no rule matches; default {@link Effect#ALLOW}. */
+    public Builder defaultEffect(Effect effect) {
+      this.defaultEffect = Objects.requireNonNull(effect, "effect");
+      return this;
+    }
+
+    /** Adds a rule after those already added. */
+    public Builder rule(Rule rule) {
+      rules.add(Objects.requireNonNull(rule, "rule"));
+      return this;
+    }
+
+    /** Adds an allowing rule; see {@link Rule#Rule}. */
+    public Builder allow(String id, String caller, String target, String operation) {
+      return rule(new Rule(id, caller, target, operation, Effect.ALLOW));
+    }
+
+    /** Adds a denying rule; see {@link Rule#Rule}. */
+    public Builder deny(String id, String caller, String target, String operation) {
+      return rule(new Rule(id, caller, target, operation, Effect.DENY));
+    }
+
+    /** Where the policy comes from, for messages; default "the broker's builder". */
+    public Builder source(String source) {
+      this.source = Objects.requireNonNull(source, "source");
+      return this;
+    }
+
+    /** @throws IllegalArgumentException if two rules share an id */
+    public AccessPolicy build() {
+      List<String> ids = new ArrayList<>();
+      for (Rule r : rules) {
+        if (ids.contains(r.id())) {
+          throw new IllegalArgumentException(
+              "two rules have the id '" + r.id() + "' in " + source + "; rule ids must be unique");
+        }
+        ids.add(r.id());
+      }
+      return new AccessPolicy(this);
+    }
+  }
+}

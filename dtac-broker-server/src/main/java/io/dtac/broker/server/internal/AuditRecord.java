@@ -1,0 +1,40 @@
+package io.dtac.broker.server.internal;
+
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+
+/**
+ * One audit record: one brokered call, allowed or denied. Serialised as one JSON object per line,
+ * fields in this order. Holds names, codes and sizes only, never payloads or credentials.
+ *
+ * @param time when the broker received the call, ISO-8601 UTC
+ * @param callId unique within the broker's run: a random run prefix and a sequence number
+ * @param caller the authenticated caller: a plugin name, "agent" for the host, or
+ *     "unauthenticated" when no valid credential was presented
+ * @param target the plugin called
+ * @param method the endpoint path called
+ * @param action the endpoint action called
+ * @param decision "allow" or "deny"
+ * @param rule what decided: a policy rule's id, "default" (the policy's default effect), "host"
+ *     (host calls are not subject to the policy) or "credential" (refused before the policy)
+ * @param status the gRPC status code the caller received, e.g. "OK", "PERMISSION_DENIED"
+ * @param durationMicros from receipt to answer
+ * @param requestBytes serialised size of the request (EndpointRequest)
+ * @param responseBytes serialised size of the response (EndpointResponse); 0 when it failed
+ */
+@JsonPropertyOrder({
+  "time", "callId", "caller", "target", "method", "action", "decision", "rule", "status",
+  "durationMicros", "requestBytes", "responseBytes"
+})
+public record AuditRecord(
+    String time,
+    String callId,
+    String caller,
+    String target,
+    String method,
+    String action,
+    String decision,
+    String rule,
+    String status,
+    long durationMicros,
+    long requestBytes,
+    long responseBytes) {}

@@ -1,0 +1,97 @@
+package io.dtac.broker.server.internal;
+
+import com.google.common.util.concurrent.FutureCallback;
+import com.google.common.util.concurrent.Futures;
+import com.google.common.util.concurrent.ListenableFuture;
+import com.google.common.util.concurrent.MoreExecutors;
+import io.dtac.broker.api.EndpointRequest;
+import io.dtac.broker.api.EndpointResponse;
+import io.dtac.broker.server.AccessPolicy;
+import io.grpc.Status;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Locale;
+
+/**
+ * The front door of every brokered call, whether a plugin made it over {@code AgentService} or
+ * the host through {@code PluginBroker.call}: checks the access policy, hands allowed calls to the
+ * {@link CallRouter}, and writes exactly one audit record per call when its answer is known.
+ *
+ * <p>It sits in front of the router rather than in a gRPC interceptor because host calls never
+ * cross gRPC, and they too must be audited. The caller is {@link CallerIdentity#current()}, set
+ * by {@link CallerAuthInterceptor} from the caller's credential. Thread-safe; never blocks.
+ */
+public final class CallGate {
+  private final CallRouter router;
+  private final PolicyEngine policy;
+  private final AuditLog audit;
+
+  public CallGate(CallRouter router, PolicyEngine policy, AuditLog audit) {
+    this.router = router;
+    this.policy = policy;
+    this.audit = audit;
+  }
+
+  /** The policy in force. */
+  public PolicyEngine policy() {
+    return policy;
+  }
+
+  /**
+   * Routes a call from the current caller if the policy allows it.
+   *
+   * @return a future failing with PERMISSION_DENIED when the policy refuses the call, else the
+   *     router's answer
+   */
+  public ListenableFuture<EndpointResponse> call(
+      String pluginName, String method, String action, EndpointRequest request) {
+    return call(pluginName, method, action, request, null);
+  }
+
+  /** Like {@link #call(String, String, String, EndpointRequest)}, with a timeout (null: none given). */
+  public ListenableFuture<EndpointResponse> call(
+      String pluginName, String method, String action, EndpointRequest request, Duration timeout) {
+    String caller = CallerIdentity.current();
+    long started = System.nanoTime();
+    String time = Instant.now().toString();
+    String callId = audit.nextCallId();
+    AccessPolicy.Decision decision = policy.decide(caller, pluginName, action, method);
+    String rule = decision == null ? "host" : decision.ruleId();
+    if (decision != null && !decision.allowed()) {
+      audit.record(
+          record(time, callId, caller, pluginName, method, action, "deny", rule,
+              Status.Code.PERMISSION_DENIED, started, request.getSerializedSize(), 0));
+      return Futures.immediateFailedFuture(
+          PolicyEngine.denied(decision, caller, pluginName, action, method));
+    }
+    ListenableFuture<EndpointResponse> routed = router.route(pluginName, method, action, request, timeout);
+    Futures.addCallback(
+        routed,
+        new FutureCallback<EndpointResponse>() {
+          @Override
+          public void onSuccess(EndpointResponse response) {
+            audit.record(
+                record(time, callId, caller, pluginName, method, action, "allow", rule,
+                    Status.Code.OK, started, request.getSerializedSize(), response.getSerializedSize()));
+          }
+
+          @Override
+          public void onFailure(Throwable t) {
+            audit.record(
+                record(time, callId, caller, pluginName, method, action, "allow", rule,
+                    Status.fromThrowable(t).getCode(), started, request.getSerializedSize(), 0));
+          }
+        },
+        MoreExecutors.directExecutor());
+    return routed;
+  }
+
+  private static AuditRecord record(
+      String time, String callId, String caller, String target, String method, String action,
+      String decision, String rule, Status.Code code, long startedNanos, long requestBytes,
+      long responseBytes) {
+    return new AuditRecord(
+        time, callId, caller, target, method, action.toLowerCase(Locale.ROOT), decision, rule,
+        code.name(), (System.nanoTime() - startedNanos) / 1_000, requestBytes, responseBytes);
+  }
+}

@@ -1,0 +1,91 @@
+package io.dtac.examples.agent;
+
+import io.dtac.broker.server.PluginBroker;
+import io.dtac.broker.server.PluginStateListener;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * One running example agent: the plugin broker (and through it every plugin process) plus the
+ * REST gateway in front of it. {@link #start()} binds the gateway's port before launching any
+ * plugin, so a port in use fails fast; {@link #close()} stops the gateway first (letting requests
+ * in flight finish) and then every plugin. Thread-safe; {@code close()} is idempotent and may run
+ * on a shutdown hook while {@code start()} is still launching plugins.
+ */
+final class Agent implements AutoCloseable {
+  private final PluginBroker broker;
+  private final RestGateway gateway;
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  /**
+   * Configures an agent without starting anything.
+   *
+   * @throws IllegalArgumentException if a setting is invalid
+   */
+  Agent(
+      Path pluginsDir,
+      int port,
+      AgentConfig config,
+      BearerTokens tokens,
+      SelfSignedCertificate certificate,
+      PluginStateListener listener,
+      Path auditFile) {
+    Objects.requireNonNull(pluginsDir, "pluginsDir");
+    PluginBroker.Builder b =
+        PluginBroker.builder()
+            .pluginDirectory(pluginsDir)
+            .callTimeout(config.callTimeout())
+            .handshakeTimeout(config.handshakeTimeout())
+            .tls(config.tls())
+            .auditFile(auditFile)
+            .listener(listener);
+    config.accessPolicyFile().ifPresent(b::accessPolicyFile);
+    config.plugins().forEach(b::pluginConfig);
+    this.broker = b.build();
+    this.gateway =
+        RestGateway.builder()
+            .backend(RestGateway.Backend.of(broker))
+            .tokens(tokens)
+            .sslContext(certificate.serverContext())
+            .port(port)
+            .maxBodyBytes(config.maxBodyBytes())
+            .threads(config.threads())
+            .build();
+  }
+
+  /**
+   * Binds the gateway, then launches the plugins; returns when each plugin is RUNNING or FAILED.
+   *
+   * @throws IOException if the port cannot be bound or the plugin directory read; nothing is
+   *     left running then
+   */
+  Agent start() throws IOException {
+    try {
+      gateway.start();
+      broker.start();
+    } catch (IOException | RuntimeException e) {
+      close();
+      throw e;
+    }
+    return this;
+  }
+
+  PluginBroker broker() {
+    return broker;
+  }
+
+  /** The gateway's port. */
+  int port() {
+    return gateway.port();
+  }
+
+  @Override
+  public void close() {
+    if (closed.compareAndSet(false, true)) {
+      gateway.close();
+      broker.close();
+    }
+  }
+}

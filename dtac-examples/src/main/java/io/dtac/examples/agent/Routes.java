@@ -1,0 +1,127 @@
+package io.dtac.examples.agent;
+
+import io.dtac.broker.api.PluginEndpoint;
+import io.dtac.broker.server.PluginInfo;
+import io.dtac.broker.server.PluginState;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+
+/**
+ * Maps {@code METHOD /plugins/ROOT_PATH/PATH} to a plugin endpoint, from a snapshot of the
+ * broker's plugins (so a plugin that restarts or fails is routed by its current state). Stateless.
+ */
+final class Routes {
+  static final String PREFIX = "/plugins/";
+
+  private static final Map<String, String> METHOD_OF_ACTION =
+      Map.of("create", "POST", "read", "GET", "write", "PUT", "delete", "DELETE");
+
+  private Routes() {}
+
+  /** A resolved route: which plugin and endpoint to call, with which action. */
+  static final class Route {
+    private final PluginInfo plugin;
+    private final PluginEndpoint endpoint;
+
+    Route(PluginInfo plugin, PluginEndpoint endpoint) {
+      this.plugin = plugin;
+      this.endpoint = endpoint;
+    }
+
+    PluginInfo plugin() {
+      return plugin;
+    }
+
+    PluginEndpoint endpoint() {
+      return endpoint;
+    }
+
+    String action() {
+      return endpoint.getAction().toLowerCase(Locale.ROOT);
+    }
+  }
+
+  /** The HTTP method of an action ("read" -> "GET"), if it is one of the four. */
+  static Optional<String> httpMethod(String action) {
+    return Optional.ofNullable(METHOD_OF_ACTION.get(action.toLowerCase(Locale.ROOT)));
+  }
+
+  /** The URL path of an endpoint, {@code /plugins/ROOT_PATH/PATH}. */
+  static String url(PluginInfo plugin, PluginEndpoint endpoint) {
+    return PREFIX + plugin.rootPath() + "/" + endpoint.getPath();
+  }
+
+  /**
+   * Resolves a request.
+   *
+   * @param method the HTTP method
+   * @param path the decoded URL path, starting with {@link #PREFIX}
+   * @throws HttpError 404 (no such plugin or endpoint), 405 (the endpoint exists with other
+   *     methods; {@code Allow} lists them) or 503 (the plugin is not running)
+   */
+  static Route resolve(List<PluginInfo> plugins, String method, String path) throws HttpError {
+    String rest = path.substring(PREFIX.length());
+    int slash = rest.indexOf('/');
+    String root = slash < 0 ? rest : rest.substring(0, slash);
+    String endpointPath = slash < 0 ? "" : rest.substring(slash + 1);
+    List<PluginInfo> atRoot =
+        plugins.stream().filter(p -> p.rootPath().equals(root)).collect(Collectors.toList());
+    if (atRoot.isEmpty()) {
+      throw new HttpError(404,
+          "no plugin at /plugins/" + root + "; plugins: " + rootPaths(plugins));
+    }
+    PluginInfo plugin =
+        atRoot.stream().filter(p -> p.state() == PluginState.RUNNING).findFirst().orElse(null);
+    if (plugin == null) {
+      PluginInfo down = atRoot.get(0);
+      throw new HttpError(503,
+          "plugin '" + down.name() + "' is not running (" + down.state() + ")"
+              + down.failure().map(f -> ": " + f).orElse(""));
+    }
+    List<PluginEndpoint> atPath =
+        plugin.endpoints().stream()
+            .filter(e -> e.getPath().equals(endpointPath) && httpMethod(e.getAction()).isPresent())
+            .collect(Collectors.toList());
+    if (atPath.isEmpty()) {
+      throw new HttpError(404,
+          "plugin '" + plugin.name() + "' has no endpoint '" + endpointPath + "'; endpoints: "
+              + describe(plugin));
+    }
+    for (PluginEndpoint e : atPath) {
+      if (httpMethod(e.getAction()).orElseThrow().equals(method)) {
+        return new Route(plugin, e);
+      }
+    }
+    String allow =
+        atPath.stream()
+            .map(e -> httpMethod(e.getAction()).orElseThrow())
+            .collect(Collectors.toCollection(TreeSet::new))
+            .stream()
+            .collect(Collectors.joining(", "));
+    throw new HttpError(405,
+        "method " + method + " not allowed on " + path + "; allowed: " + allow,
+        Map.of("Allow", allow));
+  }
+
+  private static String rootPaths(List<PluginInfo> plugins) {
+    if (plugins.isEmpty()) {
+      return "none loaded";
+    }
+    return plugins.stream()
+        .map(p -> "/plugins/" + p.rootPath() + " (" + p.name() + ")")
+        .sorted()
+        .collect(Collectors.joining(", "));
+  }
+
+  /** "GET /plugins/hello/hello, ..." for a plugin. */
+  static String describe(PluginInfo plugin) {
+    return plugin.endpoints().stream()
+        .filter(e -> httpMethod(e.getAction()).isPresent())
+        .map(e -> httpMethod(e.getAction()).orElseThrow() + " " + url(plugin, e))
+        .collect(Collectors.joining(", "));
+  }
+}

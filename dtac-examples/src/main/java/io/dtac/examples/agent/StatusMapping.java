@@ -1,0 +1,63 @@
+package io.dtac.examples.agent;
+
+import io.grpc.Status;
+
+/**
+ * Turns the gRPC status of a failed plugin call into the REST gateway's HTTP answer.
+ *
+ * <p>Codes that describe the caller's request keep their usual HTTP meaning (INVALID_ARGUMENT
+ * 400, NOT_FOUND 404, ...). Codes that say the plugin itself broke (INTERNAL, UNKNOWN, DATA_LOSS)
+ * are 502 Bad Gateway: the gateway is fine, the plugin behind it is not. UNAUTHENTICATED is 502
+ * too: the HTTP caller's token was already accepted, so it can only concern the plugin's own
+ * credentials (e.g. towards the broker), and a 401 would send the caller after the wrong problem.
+ */
+final class StatusMapping {
+  private StatusMapping() {}
+
+  /** The HTTP status for a gRPC code other than OK. */
+  static int httpStatus(Status.Code code) {
+    switch (code) {
+      case INVALID_ARGUMENT:
+      case FAILED_PRECONDITION:
+      case OUT_OF_RANGE:
+        return 400;
+      case PERMISSION_DENIED:
+        return 403;
+      case NOT_FOUND:
+        return 404;
+      case ALREADY_EXISTS:
+      case ABORTED:
+        return 409;
+      case RESOURCE_EXHAUSTED:
+        return 429;
+      case UNIMPLEMENTED:
+        return 501;
+      case CANCELLED:
+      case UNAVAILABLE:
+        return 503;
+      case DEADLINE_EXCEEDED:
+        return 504;
+      case OK:
+        throw new IllegalArgumentException("OK is not an error");
+      case UNAUTHENTICATED:
+      case INTERNAL:
+      case UNKNOWN:
+      case DATA_LOSS:
+      default:
+        return 502;
+    }
+  }
+
+  /** The error answer for a failed call: the mapped status and the status's own message. */
+  static HttpError toHttpError(Status status) {
+    int http = httpStatus(status.getCode());
+    String description = status.getDescription();
+    String message = description == null || description.isBlank()
+        ? "plugin call failed: " + status.getCode()
+        : description;
+    if (http == 502) {
+      message = "plugin error (" + status.getCode() + "): " + message;
+    }
+    return new HttpError(http, message);
+  }
+}

@@ -1,0 +1,259 @@
+package io.dtac.examples;
+
+import static io.dtac.examples.Fixtures.failure;
+import static io.dtac.examples.Fixtures.json;
+import static io.dtac.examples.Fixtures.params;
+import static io.dtac.examples.Fixtures.value;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.google.protobuf.ByteString;
+import io.dtac.broker.api.EndpointRequest;
+import io.dtac.broker.api.PluginCallRequest;
+import io.dtac.broker.server.PluginBroker;
+import io.dtac.broker.server.PluginInfo;
+import io.dtac.broker.server.PluginState;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.io.ByteArrayOutputStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Deadlines, call chains and hostile calls across real processes: the broker, HelloPlugin and
+ * three test plugins (Alpha, Beta, Gamma), each its own OS process.
+ */
+class CallPathIT {
+  private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(3);
+  private static final int MAX_MESSAGE = 256 * 1024;
+
+  @TempDir static Path tmp;
+  private static PluginBroker broker;
+
+  @BeforeAll
+  static void start() throws Exception {
+    Path plugins = ExamplePlugins.copyTo(tmp, "hello.plugin");
+    for (String name : List.of("Alpha", "Beta", "Gamma")) {
+      Fixtures.testPlugin(plugins, name);
+    }
+    broker =
+        PluginBroker.builder()
+            .pluginDirectory(plugins)
+            .handshakeTimeout(Duration.ofSeconds(30))
+            .callTimeout(DEFAULT_TIMEOUT)
+            .maxCallDepth(3)
+            .maxMessageSize(MAX_MESSAGE)
+            .build()
+            .start();
+    for (PluginInfo p : broker.plugins()) {
+      assertEquals(PluginState.RUNNING, p.state(), p.toString());
+    }
+  }
+
+  @AfterAll
+  static void stop() {
+    broker.close();
+  }
+
+  @AfterEach
+  void brokerKeepsServing() {
+    assertEquals("Hello from HelloPlugin",
+        value(broker.call("HelloPlugin", "hello", "read", EndpointRequest.getDefaultInstance())).get("message").asText());
+  }
+
+  private static JsonNode stats(String plugin) {
+    return value(broker.call(plugin, "stats", "read", EndpointRequest.getDefaultInstance()));
+  }
+
+  private static Map<String, Object> relay(List<String> path, String method, Object... more) {
+    Map<String, Object> body = new java.util.LinkedHashMap<>();
+    body.put("path", path);
+    body.put("method", method);
+    for (int i = 0; i < more.length; i += 2) {
+      body.put((String) more[i], more[i + 1]);
+    }
+    return body;
+  }
+
+  // ---- deadlines
+
+  @Test
+  void aPerCallTimeoutEndsTheCallWithDeadlineExceededNamingTargetAndTimeAllowed() {
+    int cancelledBefore = stats("Alpha").get("cancelled").asInt();
+    StatusRuntimeException e =
+        failure(() -> broker.call("Alpha", "slow", "read", params("ms", "60000"), Duration.ofMillis(500)));
+    assertEquals(Status.Code.DEADLINE_EXCEEDED, e.getStatus().getCode());
+    assertEquals(
+        "call to plugin 'Alpha' endpoint 'read:slow' did not complete within its deadline of 500 ms",
+        e.getStatus().getDescription());
+    Awaitility.await("Alpha's slow call is cancelled").atMost(Duration.ofSeconds(10))
+        .until(() -> stats("Alpha").get("cancelled").asInt() > cancelledBefore);
+  }
+
+  @Test
+  void theBrokersDefaultDeadlineAppliesWhenTheCallerSetsNone() {
+    StatusRuntimeException e = failure(() -> broker.call("Beta", "slow", "read", params("ms", "60000")));
+    assertEquals(Status.Code.DEADLINE_EXCEEDED, e.getStatus().getCode());
+    assertEquals(
+        "call to plugin 'Beta' endpoint 'read:slow' did not complete within its deadline of 3000 ms",
+        e.getStatus().getDescription());
+  }
+
+  @Test
+  void theTargetOfTheSecondHopSeesTheCallersRemainingTime() {
+    JsonNode seen = value(broker.call("Alpha", "relay", "create",
+        json(relay(List.of("Beta"), "deadline")), Duration.ofMillis(2000)));
+    long remaining = seen.get("remainingMs").asLong();
+    assertTrue(remaining > 0 && remaining <= 2000,
+        "Beta should see less than the caller's 2000 ms (not the broker's default 3000 ms), saw " + remaining);
+    assertEquals(List.of("agent", "Alpha", "Beta"), Fixtures.JSON.convertValue(seen.get("chain"), List.class));
+  }
+
+  @Test
+  void expiryCancelsTheWorkOnTheSecondHop() {
+    int cancelledBefore = stats("Gamma").get("cancelled").asInt();
+    StatusRuntimeException e = failure(() -> broker.call("Alpha", "relay", "create",
+        json(relay(List.of("Gamma"), "slow", "params", Map.of("ms", "60000"))), Duration.ofMillis(800)));
+    assertEquals(Status.Code.DEADLINE_EXCEEDED, e.getStatus().getCode());
+    assertTrue(e.getStatus().getDescription().startsWith("call to plugin 'Alpha' endpoint 'create:relay'"),
+        e.getStatus().getDescription());
+    Awaitility.await("Gamma's slow call is cancelled").atMost(Duration.ofSeconds(10))
+        .until(() -> stats("Gamma").get("cancelled").asInt() > cancelledBefore);
+  }
+
+  @Test
+  void aPluginsOwnTimeoutOnCallPluginIsDeadlineExceededNamingItsTarget() {
+    StatusRuntimeException e = failure(() -> broker.call("Alpha", "relay", "create",
+        json(relay(List.of("Beta"), "slow", "params", Map.of("ms", "60000"), "timeoutMs", 300))));
+    assertEquals(Status.Code.DEADLINE_EXCEEDED, e.getStatus().getCode());
+    assertTrue(e.getStatus().getDescription().matches(
+        ".*call to plugin 'Beta' endpoint 'read:slow' did not complete within its deadline of (2[5-9][0-9]|300) ms"),
+        e.getStatus().getDescription());
+  }
+
+  // ---- call chains
+
+  @Test
+  void aCycleFromAThroughBBackToAIsRefusedShowingTheChain() {
+    StatusRuntimeException e = failure(() ->
+        broker.call("Alpha", "relay", "create", json(relay(List.of("Beta", "Alpha"), "echo"))));
+    assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode());
+    assertTrue(e.getStatus().getDescription().contains("call cycle refused: agent -> Alpha -> Beta -> Alpha"),
+        e.getStatus().getDescription());
+  }
+
+  @Test
+  void aPluginCallingItselfIsRefused() {
+    StatusRuntimeException e =
+        failure(() -> broker.call("Alpha", "relay", "create", json(relay(List.of("Alpha"), "echo"))));
+    assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode());
+    assertTrue(e.getStatus().getDescription().contains("call cycle refused: agent -> Alpha -> Alpha"),
+        e.getStatus().getDescription());
+  }
+
+  @Test
+  void aChainDeeperThanTheMaximumIsRefused() {
+    StatusRuntimeException e = failure(() -> broker.call("Alpha", "relay", "create",
+        json(relay(List.of("Beta", "Gamma", "HelloPlugin"), "hello"))));
+    assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode());
+    assertTrue(e.getStatus().getDescription().contains(
+        "call chain too deep: agent -> Alpha -> Beta -> Gamma -> HelloPlugin has 4 hops; the maximum is 3"),
+        e.getStatus().getDescription());
+    JsonNode ok = value(broker.call("Alpha", "relay", "create", json(relay(List.of("Beta", "Gamma"), "echo"))));
+    assertEquals(List.of("agent", "Alpha", "Beta", "Gamma"), Fixtures.JSON.convertValue(ok.get("chain"), List.class));
+  }
+
+  @Test
+  void callersCannotForgeTheBrokersMetadata() {
+    JsonNode seen = value(broker.call("Alpha", "relay", "create", json(relay(List.of("Beta"), "echo",
+        "metadata", Map.of("dtac-caller", "Mallory", "dtac-call-chain", "agent>Beta", "dtac-call-token", "x")))));
+    assertEquals("Alpha", seen.get("caller").asText());
+    assertEquals(List.of("agent", "Alpha", "Beta"), Fixtures.JSON.convertValue(seen.get("chain"), List.class));
+    assertNotEquals("x", seen.get("metadata").get("dtac-call-token").asText());
+  }
+
+  @Test
+  void aForgedCallTokenIsRefused() {
+    JsonNode answer = raw("Alpha", call("HelloPlugin", "hello", "read").toByteArray(), Map.of("token", "forged"));
+    assertEquals("INVALID_ARGUMENT", answer.get("code").asText());
+    assertEquals("header dtac-call-token does not name a call in flight to plugin 'Alpha': send the token"
+        + " of the call being served, or none", answer.get("description").asText());
+  }
+
+  @Test
+  void aTokenPassedToAnotherPluginIsRefused() {
+    String message = Base64.getEncoder().encodeToString(call("HelloPlugin", "hello", "read").toByteArray());
+    JsonNode answer = value(broker.call("Alpha", "relay", "create", json(relay(List.of("Beta"), "raw",
+        "action", "create", "params", Map.of("token", "$TOKEN", "message", message)))));
+    assertEquals("INVALID_ARGUMENT", answer.get("code").asText(), answer.toString());
+    assertTrue(answer.get("description").asText().contains("in flight to plugin 'Beta'"));
+  }
+
+  // ---- hostile calls from a plugin, over the real transport
+
+  private static PluginCallRequest call(String plugin, String method, String action) {
+    return PluginCallRequest.newBuilder().setPluginName(plugin).setMethod(method).setAction(action).build();
+  }
+
+  private static JsonNode raw(String from, byte[] message, Map<String, Object> more) {
+    Map<String, Object> body = new java.util.LinkedHashMap<>(more);
+    body.put("message", Base64.getEncoder().encodeToString(message));
+    return value(broker.call(from, "raw", "create", json(body)));
+  }
+
+  @Test
+  void invalidUtf8InANameIsInvalidArgument() throws Exception {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    bytes.write(new byte[] {0x0a, 0x03, 'H', (byte) 0xff, 'i'});
+    JsonNode answer = raw("Alpha", bytes.toByteArray(), Map.of());
+    assertEquals("INVALID_ARGUMENT", answer.get("code").asText());
+    assertEquals("the request is not a valid plugin.AgentService/CallPlugin message: Protocol message had"
+        + " invalid UTF-8.", answer.get("description").asText());
+  }
+
+  @Test
+  void anOversizedPayloadIsResourceExhausted() {
+    JsonNode answer =
+        raw("Alpha", call("HelloPlugin", "hello", "read").toByteArray(), Map.of("bodySize", MAX_MESSAGE + 1));
+    assertEquals("RESOURCE_EXHAUSTED", answer.get("code").asText());
+    assertTrue(answer.get("description").asText().contains("exceeds maximum size " + MAX_MESSAGE),
+        answer.toString());
+    StatusRuntimeException host = failure(() -> broker.call("HelloPlugin", "hello", "read",
+        EndpointRequest.newBuilder().setBody(ByteString.copyFrom(new byte[MAX_MESSAGE + 1])).build()));
+    assertEquals(Status.Code.RESOURCE_EXHAUSTED, host.getStatus().getCode());
+    StatusRuntimeException reply = failure(() ->
+        broker.call("Beta", "big", "read", params("size", Integer.toString(MAX_MESSAGE + 1))));
+    assertEquals(Status.Code.RESOURCE_EXHAUSTED, reply.getStatus().getCode());
+  }
+
+  @Test
+  void thousandsOfHeadersAreResourceExhausted() {
+    JsonNode answer = raw("Alpha", call("HelloPlugin", "hello", "read").toByteArray(), Map.of("headerCount", 3000));
+    assertEquals("RESOURCE_EXHAUSTED", answer.get("code").asText(), answer.toString());
+    assertTrue(answer.get("description").asText().contains("the broker accepts at most 8192 bytes of metadata"));
+  }
+
+  @Test
+  void emptyFieldsAndUnknownActionsAreInvalidArgument() {
+    JsonNode empty = raw("Alpha", new byte[0], Map.of());
+    assertEquals("INVALID_ARGUMENT", empty.get("code").asText());
+    assertEquals("plugin_name is empty; name the plugin to call, e.g. 'HelloPlugin'", empty.get("description").asText());
+    StatusRuntimeException action = failure(() ->
+        broker.call("HelloPlugin", "hello", "fetch", EndpointRequest.getDefaultInstance()));
+    assertEquals(Status.Code.INVALID_ARGUMENT, action.getStatus().getCode());
+    assertEquals("unknown action 'fetch'; expected one of create, read, write, delete", action.getStatus().getDescription());
+    assertFalse(broker.plugins().isEmpty());
+  }
+}

@@ -1,0 +1,91 @@
+package io.dtac.examples.agent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.dtac.broker.server.PluginConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class AgentConfigTest {
+  @TempDir Path tmp;
+
+  private Path write(String json) throws IOException {
+    return Files.writeString(tmp.resolve("agent.json"), json);
+  }
+
+  private String error(String json) throws IOException {
+    Path file = write(json);
+    return assertThrows(IllegalArgumentException.class, () -> AgentConfig.read(file)).getMessage();
+  }
+
+  @Test
+  void everyKeyIsRead() throws IOException {
+    AgentConfig c = AgentConfig.read(write("{\"port\": 9000, \"plugins_dir\": \"p\", \"max_body_bytes\": 10,"
+        + " \"call_timeout\": \"2s\", \"handshake_timeout\": \"1m\", \"threads\": 4,"
+        + " \"plugins\": {\"hello\": {\"config\": {\"message\": \"Hi\"}, \"root_path\": \"hi\"},"
+        + " \"calculator\": {\"enabled\": false}}}"));
+    assertEquals(9000, c.port().getAsInt());
+    assertEquals(tmp.resolve("p"), c.pluginsDir().orElseThrow());
+    assertEquals(10, c.maxBodyBytes());
+    assertEquals(Duration.ofSeconds(2), c.callTimeout());
+    assertEquals(Duration.ofMinutes(1), c.handshakeTimeout());
+    assertEquals(4, c.threads());
+    PluginConfig hello = c.plugins().get(0);
+    assertEquals("hello", hello.fileStem());
+    assertEquals("{\"message\":\"Hi\"}", hello.configJson());
+    assertEquals("hi", hello.rootPath().orElseThrow());
+    assertFalse(c.plugins().get(1).enabled());
+  }
+
+  @Test
+  void accessPolicyFileIsRelativeToTheConfigFileAndTlsCanBeTurnedOff() throws IOException {
+    AgentConfig c = AgentConfig.read(write("{\"access_policy_file\": \"policy.yaml\", \"tls\": false}"));
+    assertEquals(tmp.resolve("policy.yaml"), c.accessPolicyFile().orElseThrow());
+    assertFalse(c.tls());
+    AgentConfig d = AgentConfig.read(write("{}"));
+    assertTrue(d.accessPolicyFile().isEmpty());
+    assertTrue(d.tls(), "TLS is on by default");
+    assertTrue(error("{\"tls\": \"no\"}").contains("'tls' must be true or false"));
+  }
+
+  @Test
+  void emptyObjectMeansDefaults() throws IOException {
+    AgentConfig c = AgentConfig.read(write("{}"));
+    assertTrue(c.port().isEmpty());
+    assertEquals(AgentConfig.DEFAULT_MAX_BODY_BYTES, c.maxBodyBytes());
+    assertEquals(AgentConfig.DEFAULT_CALL_TIMEOUT, c.callTimeout());
+  }
+
+  @Test
+  void mistakesNameTheFileAndTheKey() throws IOException {
+    assertTrue(error("{\"prot\": 1}").contains("unknown key 'prot'; known keys: access_policy_file, call_timeout,"));
+    assertTrue(error("{\"port\": \"x\"}").contains("'port' must be an integer from 0 to 65535"));
+    assertTrue(error("{\"max_body_bytes\": -1}").contains("'max_body_bytes' must be an integer"));
+    assertTrue(error("{\"call_timeout\": \"30\"}").contains("call_timeout must be a number and a unit"));
+    assertTrue(error("{\"plugins\": {\"hello\": {\"config\": 3}}}").contains("plugins.hello.config must be a JSON object"));
+    assertTrue(error("{\"plugins\": {\"hello\": {\"sha\": 3}}}").contains("plugins.hello: unknown key 'sha'"));
+    assertTrue(error("{\"plugins\": {\"hello\": {\"sha256\": \"abc\"}}}").contains("must be 64 hex digits"));
+    assertTrue(error("{\"port\": 1} x").contains("is not valid JSON"));
+    assertTrue(error("[]").contains("must hold a JSON object"));
+    String missing = assertThrows(IllegalArgumentException.class,
+        () -> AgentConfig.read(tmp.resolve("nope.json"))).getMessage();
+    assertTrue(missing.endsWith("nope.json does not exist"), missing);
+  }
+
+  @Test
+  void durationsTakeAUnit() {
+    assertEquals(Duration.ofMillis(500), AgentConfig.duration("d", "500ms"));
+    assertEquals(Duration.ofDays(7), AgentConfig.duration("d", "7d"));
+    assertEquals(Duration.ofHours(12), AgentConfig.duration("d", " 12H "));
+    assertThrows(IllegalArgumentException.class, () -> AgentConfig.duration("d", "0s"));
+    assertThrows(IllegalArgumentException.class, () -> AgentConfig.duration("d", "PT1S"));
+    assertThrows(IllegalArgumentException.class, () -> AgentConfig.duration("d", "-1s"));
+  }
+}

@@ -1,0 +1,64 @@
+package io.dtac.examples.agent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.grpc.Status;
+import java.util.EnumMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class StatusMappingTest {
+  @Test
+  void everyErrorCodeHasAnHttpStatus() {
+    Map<Status.Code, Integer> expected = new EnumMap<>(Status.Code.class);
+    expected.put(Status.Code.INVALID_ARGUMENT, 400);
+    expected.put(Status.Code.FAILED_PRECONDITION, 400);
+    expected.put(Status.Code.OUT_OF_RANGE, 400);
+    expected.put(Status.Code.PERMISSION_DENIED, 403);
+    expected.put(Status.Code.NOT_FOUND, 404);
+    expected.put(Status.Code.ALREADY_EXISTS, 409);
+    expected.put(Status.Code.ABORTED, 409);
+    expected.put(Status.Code.RESOURCE_EXHAUSTED, 429);
+    expected.put(Status.Code.UNIMPLEMENTED, 501);
+    expected.put(Status.Code.INTERNAL, 502);
+    expected.put(Status.Code.UNKNOWN, 502);
+    expected.put(Status.Code.DATA_LOSS, 502);
+    expected.put(Status.Code.UNAUTHENTICATED, 502);
+    expected.put(Status.Code.UNAVAILABLE, 503);
+    expected.put(Status.Code.CANCELLED, 503);
+    expected.put(Status.Code.DEADLINE_EXCEEDED, 504);
+    for (Status.Code code : Status.Code.values()) {
+      if (code != Status.Code.OK) {
+        assertEquals(expected.get(code), StatusMapping.httpStatus(code), code.name());
+      }
+    }
+  }
+
+  @Test
+  void okIsNotAnError() {
+    assertThrows(IllegalArgumentException.class, () -> StatusMapping.httpStatus(Status.Code.OK));
+  }
+
+  @Test
+  void pluginErrorKeepsThePluginsMessage() {
+    HttpError e = StatusMapping.toHttpError(
+        Status.INTERNAL.withDescription("endpoint create:calculate failed: boom"));
+    assertEquals(502, e.status());
+    assertEquals("plugin error (INTERNAL): endpoint create:calculate failed: boom", e.getMessage());
+  }
+
+  @Test
+  void clientErrorsKeepTheMessageAsIs() {
+    HttpError e = StatusMapping.toHttpError(Status.INVALID_ARGUMENT.withDescription("division by zero"));
+    assertEquals(400, e.status());
+    assertEquals("division by zero", e.getMessage());
+  }
+
+  @Test
+  void statusWithoutDescriptionStillSaysWhatFailed() {
+    HttpError e = StatusMapping.toHttpError(Status.DEADLINE_EXCEEDED);
+    assertEquals(504, e.status());
+    assertEquals("plugin call failed: DEADLINE_EXCEEDED", e.getMessage());
+  }
+}

@@ -1,0 +1,99 @@
+package io.dtac.plugin.internal;
+
+import io.grpc.ChannelCredentials;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.InsecureServerCredentials;
+import io.grpc.ServerCredentials;
+import io.grpc.TlsChannelCredentials;
+import io.grpc.TlsServerCredentials;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * The TLS settings the agent hands a plugin process in its environment, as gRPC credentials.
+ *
+ * <ul>
+ *   <li>{@code DTAC_TLS_CERT} and {@code DTAC_TLS_KEY}: the plugin's certificate and key (PEM,
+ *       inline or a file path). With both, the plugin serves TLS (the DTAC protocol).
+ *   <li>{@code DTAC_TLS_CA}: the CA of the agent's run. With it, the plugin also requires the
+ *       agent's client certificate, and calls the broker over TLS, trusting only that CA and
+ *       presenting its own certificate as client certificate.
+ * </ul>
+ */
+public final class TlsEnvironment {
+  public static final String CERT = "DTAC_TLS_CERT";
+  public static final String KEY = "DTAC_TLS_KEY";
+  public static final String CA = "DTAC_TLS_CA";
+
+  private TlsEnvironment() {}
+
+  /**
+   * What the plugin's server uses: plaintext, TLS, or TLS requiring client certificates from
+   * {@code DTAC_TLS_CA}.
+   *
+   * @throws IllegalArgumentException if only one of the certificate and key is set
+   * @throws IOException if a PEM file cannot be read
+   */
+  public static ServerCredentials serverCredentials(Map<String, String> env) throws IOException {
+    String cert = env.getOrDefault(CERT, "");
+    String key = env.getOrDefault(KEY, "");
+    if (cert.isEmpty() && key.isEmpty()) {
+      return InsecureServerCredentials.create();
+    }
+    requireBoth(cert, key);
+    TlsServerCredentials.Builder b = TlsServerCredentials.newBuilder().keyManager(pem(cert), pem(key));
+    String ca = env.getOrDefault(CA, "");
+    if (!ca.isEmpty()) {
+      b.trustManager(pem(ca)).clientAuth(TlsServerCredentials.ClientAuth.REQUIRE);
+    }
+    return b.build();
+  }
+
+  /**
+   * What a connection to the broker uses: TLS with a client certificate when the agent set
+   * {@code DTAC_TLS_CA}, {@code DTAC_TLS_CERT} and {@code DTAC_TLS_KEY}; plaintext otherwise.
+   *
+   * @throws IllegalArgumentException if the CA is set without certificate and key, or a PEM value
+   *     cannot be read
+   */
+  public static ChannelCredentials channelCredentials(Map<String, String> env) {
+    String ca = env.getOrDefault(CA, "");
+    if (ca.isEmpty()) {
+      return InsecureChannelCredentials.create();
+    }
+    String cert = env.getOrDefault(CERT, "");
+    String key = env.getOrDefault(KEY, "");
+    if (cert.isEmpty() || key.isEmpty()) {
+      throw new IllegalArgumentException(
+          CA + " is set but " + CERT + " and " + KEY
+              + " are not: the broker requires a client certificate");
+    }
+    try {
+      return TlsChannelCredentials.newBuilder()
+          .trustManager(pem(ca))
+          .keyManager(pem(cert), pem(key))
+          .build();
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot read the TLS settings for the broker: " + e.getMessage(), e);
+    }
+  }
+
+  private static void requireBoth(String cert, String key) {
+    if (cert.isEmpty() || key.isEmpty()) {
+      throw new IllegalArgumentException("set both " + CERT + " and " + KEY + " for TLS, or neither");
+    }
+  }
+
+  /** A PEM value given inline or as a path to a file. */
+  private static InputStream pem(String value) throws IOException {
+    if (value.contains("-----BEGIN")) {
+      return new ByteArrayInputStream(value.getBytes(StandardCharsets.US_ASCII));
+    }
+    return Files.newInputStream(Path.of(value));
+  }
+}
