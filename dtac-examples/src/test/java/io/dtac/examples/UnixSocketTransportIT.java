@@ -50,7 +50,8 @@ class UnixSocketTransportIT {
       assertEquals(PosixFilePermissions.fromString("rwx------"), Files.getPosixFilePermissions(socketDir),
           "only the agent's user may connect to the sockets");
       assertEquals(
-          List.of("broker.sock", socketName(broker, "CalculatorPlugin"), socketName(broker, "HelloPlugin")),
+          Stream.of("broker.sock", socketName(broker, "CalculatorPlugin"), socketName(broker, "HelloPlugin"))
+              .sorted().collect(Collectors.toList()),
           list(socketDir));
       assertTrue(calculateViaHello(broker).contains("\"callee_plugin\":\"HelloPlugin\""));
     } finally {
@@ -92,7 +93,7 @@ class UnixSocketTransportIT {
   void aSocketOutsideTheOfferedDirectoryIsRefused() throws Exception {
     Path dir = ExamplePlugins.copyTo(tmp, "hello.plugin");
     ExamplePlugins.script(dir, "elsewhere.plugin",
-        "echo 'CONNECT{{Elsewhere:elsewhere:grpc:unix:/tmp/not-offered.sock:0:plug_api_1.0:[]}}'; sleep 30");
+        "echo 'CONNECT{{Elsewhere:elsewhere:grpc:unix:/tmp/not-offered.sock:0:plug_api_1.0:[tls=true]}}'; sleep 30");
     try (PluginBroker broker =
         PluginBroker.builder().pluginDirectory(dir).socketDirectory(sockets).build().start()) {
       PluginInfo refused = broker.plugin("Elsewhere").orElseThrow();
