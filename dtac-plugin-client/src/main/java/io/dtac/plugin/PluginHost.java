@@ -14,8 +14,12 @@ import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Runs a plugin as a process the DTAC agent launches: the plugin side of the handshake.
@@ -71,16 +75,18 @@ public final class PluginHost {
     }
     Server server;
     boolean tls;
+    ExecutorService worker = Executors.newCachedThreadPool(workerThreads(plugin.name()));
     try {
       ServerCredentials credentials = credentials(env);
       tls = !(credentials instanceof InsecureServerCredentials);
+      PluginServiceHandler service = new PluginServiceHandler(plugin, worker);
       server =
-          UnixSockets.startServer(
-              env, credentials, err, new PluginServiceHandler(plugin), new HealthStatusManager().getHealthService());
+          UnixSockets.startServer(env, credentials, err, service, new HealthStatusManager().getHealthService());
       if (server == null) {
-        server = startOnLoopback(credentials, plugin);
+        server = startOnLoopback(credentials, service);
       }
     } catch (IOException | IllegalArgumentException e) {
+      worker.shutdownNow();
       err.println("plugin " + plugin.name() + " cannot start its gRPC server: " + e.getMessage());
       return 2;
     }
@@ -98,6 +104,7 @@ public final class PluginHost {
               running.shutdownNow();
               Thread.currentThread().interrupt();
             }
+            worker.shutdownNow();
             plugin.shutdown();
           }
         };
@@ -126,13 +133,25 @@ public final class PluginHost {
     return 0;
   }
 
-  private static Server startOnLoopback(ServerCredentials credentials, PluginBase plugin)
+  /** Daemon threads named for the plugin, for Register and blocking endpoints. */
+  private static ThreadFactory workerThreads(String pluginName) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, "dtac-endpoint-" + pluginName + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  private static Server startOnLoopback(ServerCredentials credentials, PluginServiceHandler service)
       throws IOException {
     // Grpc.newServerBuilderForPort binds every interface; a plugin must only be reachable
     // from this host, so bind the loopback address explicitly.
     return NettyServerBuilder.forAddress(
             new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), credentials)
-        .addService(new PluginServiceHandler(plugin))
+        // The service hands blocking work to its worker itself (see PluginServiceHandler).
+        .directExecutor()
+        .addService(service)
         .addService(new HealthStatusManager().getHealthService())
         .build()
         .start();

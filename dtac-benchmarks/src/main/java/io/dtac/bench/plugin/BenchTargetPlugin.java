@@ -1,6 +1,7 @@
 package io.dtac.bench.plugin;
 
 import io.dtac.plugin.Action;
+import io.dtac.plugin.Endpoint;
 import io.dtac.plugin.PluginBase;
 import io.dtac.plugin.PluginHost;
 import io.dtac.plugin.Response;
@@ -21,7 +22,12 @@ public final class BenchTargetPlugin extends PluginBase {
 
   public BenchTargetPlugin() {
     super(NAME, "bench-target");
-    endpoint(Action.READ, ECHO, "answers the request body", r -> Response.builder().value(r.body()).build());
+    endpoint(
+        Endpoint.builder(Action.READ, ECHO)
+            .description("answers the request body")
+            .nonBlocking()
+            .handler(r -> Response.builder().value(r.body()).build())
+            .build());
     endpoint(
         Action.READ,
         "addresses",

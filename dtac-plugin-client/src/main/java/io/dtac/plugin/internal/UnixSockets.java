@@ -39,7 +39,8 @@ public final class UnixSockets {
 
   /**
    * Starts a server on a Unix socket in the offered directory, or returns null (after saying why
-   * on {@code err} when the agent offered one) so that the caller listens on TCP instead.
+   * on {@code err} when the agent offered one) so that the caller listens on TCP instead. The
+   * services run on the transport thread: they must hand blocking work to threads of their own.
    */
   public static Server startServer(
       Map<String, String> env, ServerCredentials credentials, PrintStream err, BindableService... services) {
@@ -65,7 +66,8 @@ public final class UnixSockets {
               .bossEventLoopGroup(group())
               .workerEventLoopGroup(group())
               // TCP keep-alive means nothing on a Unix socket; unset, Netty warns on every connection.
-              .withChildOption(ChannelOption.SO_KEEPALIVE, null);
+              .withChildOption(ChannelOption.SO_KEEPALIVE, null)
+              .directExecutor();
       for (BindableService s : services) {
         b.addService(s);
       }
