@@ -25,9 +25,9 @@ record Settings(
           + "  --quick         seconds, not minutes: checks that everything runs; numbers are rough\n"
           + "  --out FILE      where the JSON goes (default: dtac-benchmarks/target/two-hop.json)\n"
           + "  --rounds N      interleaved rounds over all scenarios (default 3)\n"
-          + "  --measure-ms N  measured window of one scenario in one round (default 1500)\n"
+          + "  --measure-ms N  measured window of one scenario in one round (default 1200)\n"
           + "  --warmup-ms N   warm-up before each measured window (default 200)\n"
-          + "  --startup-runs N  agent start-up measurements (default 5)\n"
+          + "  --startup-runs N  example agent start-ups per variant (default 3; 0 skips them)\n"
           + "  --no-jmh        skip the JMH benchmarks of the broker's own work\n"
           + "  --levers        also run the lever scenarios (brokered over TCP only)\n"
           + "  --payloads LIST / --in-flight LIST  a subset of the cells (targets need 64 B at 1 and 64)";
@@ -40,10 +40,10 @@ record Settings(
     Path benchDir = defaultBenchDir();
     Path out = benchDir.resolve("two-hop.json");
     int rounds = quick ? 1 : 3;
-    long warmPass = quick ? 0 : 3000;
+    long warmPass = quick ? 0 : 2000;
     long warmup = quick ? 40 : 200;
-    long measure = quick ? 100 : 1500;
-    int startupRuns = quick ? 1 : 5;
+    long measure = quick ? 100 : 1200;
+    int startupRuns = quick ? 1 : 3;
     boolean jmh = true;
     List<Integer> payloads = List.of(64, 4096, 262144);
     List<Integer> inFlights = List.of(1, 64);

@@ -22,7 +22,9 @@ public final class StartupProbe {
     System.setProperty("org.slf4j.simpleLogger.defaultLogLevel",
         System.getProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn"));
     int code = 0;
-    try (PluginBroker broker = PluginBroker.builder().pluginDirectory(Path.of(args[0])).build()) {
+    // -Ddtac.bench.tls=false: the same agent with TLS off, to see what TLS costs at start-up.
+    boolean tls = Boolean.parseBoolean(System.getProperty("dtac.bench.tls", "true"));
+    try (PluginBroker broker = PluginBroker.builder().pluginDirectory(Path.of(args[0])).tls(tls).build()) {
       broker.start();
       boolean ready =
           broker.plugins().size() == 2

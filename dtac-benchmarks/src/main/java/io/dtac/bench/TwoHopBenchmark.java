@@ -31,10 +31,10 @@ public final class TwoHopBenchmark {
   static Report run(Settings settings) throws Exception {
     long t0 = System.nanoTime();
     String load = Report.loadAverage();
-    List<Double> startup = List.of();
+    Map<String, List<Double>> startup = Map.of();
     if (settings.startupRuns() > 0) {
-      progress(t0, "agent start-up, " + settings.startupRuns() + " run(s)");
-      startup = StartupMeasure.run(settings.benchDir(), settings.startupRuns());
+      progress(t0, "example agent start-up, " + settings.startupRuns() + " run(s) per variant");
+      startup = StartupMeasure.run(settings.benchDir(), settings.startupRuns(), !settings.quick());
     }
     List<Cell> cells;
     Map<String, String> addresses;
