@@ -29,9 +29,6 @@ final class OverheadBenchmarks {
     OptionsBuilder o = new OptionsBuilder();
     o.include(BrokerOverheadBenchmark.class.getName() + "\\.");
     o.timeUnit(TimeUnit.MICROSECONDS).verbosity(VerboseMode.SILENT).shouldFailOnError(true);
-    // The audit logger would print a line per call in the forked JVM: keep logging as in the agent
-    // this benchmark stands for, where audit records go to a file or a quiet logger.
-    o.jvmArgsAppend("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
     if (quick) {
       o.forks(0).warmupIterations(2).warmupTime(TimeValue.milliseconds(200))
           .measurementIterations(1).measurementTime(TimeValue.milliseconds(300));
