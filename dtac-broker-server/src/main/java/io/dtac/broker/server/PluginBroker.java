@@ -74,6 +74,11 @@ import org.slf4j.LoggerFactory;
  * process and the broker's server, and is idempotent. A plugin that fails to load is reported
  * (logged, and listed by {@link #plugins()} as FAILED with the reason) while the others load.
  *
+ * <p>Transport: plugins that support it connect over a Unix domain socket in a private directory
+ * the broker creates and deletes ({@link Builder#unixSockets(boolean)}); others over loopback TCP.
+ * The broker's gRPC handlers and interceptors run on its transport threads (direct executor) and
+ * must never block; routed calls complete on the transport thread too (docs/BENCHMARKS.md).
+ *
  * <p>Security (see the README's Security section): plugins authenticate to the broker with a
  * credential issued at launch; an {@link AccessPolicy} decides who may call whom; traffic between
  * the agent and its plugins is mutually authenticated TLS with certificates made for the run
