@@ -3,7 +3,6 @@ package io.dtac.examples.agent;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.ByteString;
 import com.sun.net.httpserver.Headers;
@@ -13,8 +12,8 @@ import com.sun.net.httpserver.HttpsParameters;
 import com.sun.net.httpserver.HttpsServer;
 import io.dtac.broker.api.EndpointRequest;
 import io.dtac.broker.api.EndpointResponse;
-import io.dtac.broker.api.PluginEndpoint;
 import io.dtac.broker.api.StringList;
+import io.dtac.broker.server.AccessPolicy;
 import io.dtac.broker.server.PluginBroker;
 import io.dtac.broker.server.PluginInfo;
 import io.grpc.Status;
@@ -27,14 +26,15 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -58,6 +58,8 @@ import org.slf4j.LoggerFactory;
  *       headers become HTTP headers.
  *   <li>Endpoints marked secure, and the listing, need {@code Authorization: Bearer TOKEN}; an
  *       unauthenticated caller learns nothing about the routes but a 401.
+ *   <li>Under {@code /admin}, {@link AdminRoutes} loads, unloads and reloads plugins and reloads
+ *       the access policy; every admin route needs a token.
  *   <li>Every error is {@code {"error": "...", "status": N}}.
  * </ul>
  *
@@ -76,7 +78,10 @@ final class RestGateway implements AutoCloseable {
       Set.of("content-length", "transfer-encoding", "connection", "keep-alive", "date", "upgrade",
           "trailer", "te");
 
-  /** What the gateway needs from the agent; {@link #of(PluginBroker)} adapts the broker. */
+  /**
+   * What the gateway needs from the agent; {@link #of} adapts the broker. Every method may block
+   * the calling thread; each may throw {@link IllegalStateException} once the agent is closing.
+   */
   interface Backend {
     /** A snapshot of every plugin. */
     List<PluginInfo> plugins();
@@ -88,8 +93,42 @@ final class RestGateway implements AutoCloseable {
      */
     EndpointResponse call(String pluginName, String path, String action, EndpointRequest request);
 
-    static Backend of(PluginBroker broker) {
+    /** The directory the agent loads {@code *.plugin} files from. */
+    Path pluginDirectory();
+
+    /**
+     * Loads {@code file}, already checked to be a plugin file in {@link #pluginDirectory()};
+     * blocks until it is RUNNING or FAILED.
+     */
+    PluginInfo load(Path file);
+
+    /** Stops and forgets the plugin; empty if there is none of that name. */
+    Optional<PluginInfo> unload(String name);
+
+    /** Restarts the plugin from its file; blocks until RUNNING or FAILED; empty if unknown. */
+    Optional<PluginInfo> reload(String name);
+
+    /** The agent's access policy file, if it has one. */
+    Optional<Path> accessPolicyFile();
+
+    /**
+     * Re-reads {@link #accessPolicyFile()}.
+     *
+     * @throws IllegalArgumentException if the file is unreadable or invalid (the previous policy
+     *     stays in force)
+     */
+    AccessPolicy reloadAccessPolicy();
+
+    /**
+     * The broker as a backend.
+     *
+     * @param pluginDirectory the directory the broker was built with
+     * @param accessPolicyFile the access policy file the broker was built with, if any
+     */
+    static Backend of(PluginBroker broker, Path pluginDirectory, Optional<Path> accessPolicyFile) {
       Objects.requireNonNull(broker, "broker");
+      Objects.requireNonNull(pluginDirectory, "pluginDirectory");
+      Objects.requireNonNull(accessPolicyFile, "accessPolicyFile");
       return new Backend() {
         @Override
         public List<PluginInfo> plugins() {
@@ -100,11 +139,42 @@ final class RestGateway implements AutoCloseable {
         public EndpointResponse call(String plugin, String path, String action, EndpointRequest r) {
           return broker.call(plugin, path, action, r);
         }
+
+        @Override
+        public Path pluginDirectory() {
+          return pluginDirectory;
+        }
+
+        @Override
+        public PluginInfo load(Path file) {
+          return broker.load(file);
+        }
+
+        @Override
+        public Optional<PluginInfo> unload(String name) {
+          return broker.unload(name);
+        }
+
+        @Override
+        public Optional<PluginInfo> reload(String name) {
+          return broker.reload(name);
+        }
+
+        @Override
+        public Optional<Path> accessPolicyFile() {
+          return accessPolicyFile;
+        }
+
+        @Override
+        public AccessPolicy reloadAccessPolicy() {
+          return broker.reloadAccessPolicy();
+        }
       };
     }
   }
 
   private final Builder config;
+  private final AdminRoutes admin;
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition idle = lock.newCondition();
   private int inFlight;
@@ -114,6 +184,7 @@ final class RestGateway implements AutoCloseable {
 
   private RestGateway(Builder b) {
     this.config = b;
+    this.admin = new AdminRoutes(b.backend);
   }
 
   static Builder builder() {
@@ -267,8 +338,16 @@ final class RestGateway implements AutoCloseable {
       }
       return send(exchange, 200, "application/json", listing(config.backend.plugins()));
     }
+    if (AdminRoutes.matches(path)) {
+      // Whatever the plugins' endpoints say about security, administration always needs a token.
+      requireToken(verdict);
+      AdminRoutes.Answer answer = admin.serve(method, path, () -> readBody(exchange));
+      answer.headers().forEach(exchange.getResponseHeaders()::set);
+      return send(exchange, answer.status(), "application/json", answer.json());
+    }
     if (!path.startsWith(Routes.PREFIX)) {
-      throw new HttpError(404, "no route " + path + "; plugin endpoints are under /plugins");
+      throw new HttpError(404, "no route " + path
+          + "; plugin endpoints are under /plugins, administration under /admin");
     }
     Routes.Route route;
     try {
@@ -437,44 +516,14 @@ final class RestGateway implements AutoCloseable {
 
   /** The {@code GET /plugins} answer, sorted by plugin name. */
   static byte[] listing(List<PluginInfo> plugins) {
-    ObjectNode root = JSON.createObjectNode();
-    ArrayNode list = root.putArray("plugins");
-    plugins.stream().sorted(Comparator.comparing(PluginInfo::name)).forEach(p -> {
-      ObjectNode o = list.addObject();
-      o.put("name", p.name());
-      o.put("root_path", p.rootPath());
-      o.put("state", p.state().name());
-      p.failure().ifPresent(f -> o.put("failure", f));
-      ArrayNode endpoints = o.putArray("endpoints");
-      for (PluginEndpoint e : p.endpoints()) {
-        ObjectNode eo = endpoints.addObject();
-        eo.put("method", Routes.httpMethod(e.getAction()).orElse(null));
-        eo.put("url", Routes.url(p, e));
-        eo.put("path", e.getPath());
-        eo.put("action", e.getAction());
-        eo.put("description", e.getDescription());
-        eo.put("secure", e.getSecure());
-        if (!e.getAuthGroup().isEmpty()) {
-          eo.put("auth_group", e.getAuthGroup());
-        }
-      }
-    });
-    return write(root);
+    return PluginJson.write(PluginJson.listing(plugins, false));
   }
 
   static byte[] errorBody(HttpError e) {
-    ObjectNode o = JSON.createObjectNode();
+    ObjectNode o = PluginJson.object();
     o.put("error", e.getMessage());
     o.put("status", e.status());
-    return write(o);
-  }
-
-  private static byte[] write(ObjectNode node) {
-    try {
-      return JSON.writeValueAsBytes(node);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("a JSON tree always serialises", e);
-    }
+    return PluginJson.write(o);
   }
 
   private int sendError(HttpExchange exchange, HttpError e) {

@@ -7,7 +7,10 @@ import io.grpc.Status;
  *
  * <p>Codes that describe the caller's request keep their usual HTTP meaning (INVALID_ARGUMENT
  * 400, NOT_FOUND 404, ...). Codes that say the plugin itself broke (INTERNAL, UNKNOWN, DATA_LOSS)
- * are 502 Bad Gateway: the gateway is fine, the plugin behind it is not. UNAUTHENTICATED is 502
+ * are 502 Bad Gateway: the gateway is fine, the plugin behind it is not. FAILED_PRECONDITION is 409
+ * Conflict: the request was well formed but the system's state refuses it (the broker's call
+ * cycle and call depth refusals are this). RESOURCE_EXHAUSTED is 413: the broker's limits it
+ * stands for are sizes (message size, metadata), not rates. UNAUTHENTICATED is 502
  * too: the HTTP caller's token was already accepted, so it can only concern the plugin's own
  * credentials (e.g. towards the broker), and a 401 would send the caller after the wrong problem.
  */
@@ -18,7 +21,6 @@ final class StatusMapping {
   static int httpStatus(Status.Code code) {
     switch (code) {
       case INVALID_ARGUMENT:
-      case FAILED_PRECONDITION:
       case OUT_OF_RANGE:
         return 400;
       case PERMISSION_DENIED:
@@ -27,9 +29,10 @@ final class StatusMapping {
         return 404;
       case ALREADY_EXISTS:
       case ABORTED:
+      case FAILED_PRECONDITION:
         return 409;
       case RESOURCE_EXHAUSTED:
-        return 429;
+        return 413;
       case UNIMPLEMENTED:
         return 501;
       case CANCELLED:

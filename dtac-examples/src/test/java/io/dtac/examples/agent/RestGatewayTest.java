@@ -12,6 +12,7 @@ import com.google.protobuf.ByteString;
 import io.dtac.broker.api.EndpointRequest;
 import io.dtac.broker.api.EndpointResponse;
 import io.dtac.broker.api.StringList;
+import io.dtac.broker.server.AccessPolicy;
 import io.dtac.broker.server.PluginBroker;
 import io.dtac.broker.server.PluginInfo;
 import io.grpc.Status;
@@ -22,11 +23,13 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import org.junit.jupiter.api.AfterAll;
@@ -67,6 +70,37 @@ class RestGatewayTest {
       public EndpointResponse call(String plugin, String path, String action, EndpointRequest r) {
         lastRequest.set(r);
         return answer.get().apply(r);
+      }
+
+      // The admin routes have their own scripted backend, in AdminRoutesTest.
+      @Override
+      public Path pluginDirectory() {
+        throw new AssertionError("no admin route is exercised here");
+      }
+
+      @Override
+      public PluginInfo load(Path file) {
+        throw new AssertionError("no admin route is exercised here");
+      }
+
+      @Override
+      public Optional<PluginInfo> unload(String name) {
+        throw new AssertionError("no admin route is exercised here");
+      }
+
+      @Override
+      public Optional<PluginInfo> reload(String name) {
+        throw new AssertionError("no admin route is exercised here");
+      }
+
+      @Override
+      public Optional<Path> accessPolicyFile() {
+        throw new AssertionError("no admin route is exercised here");
+      }
+
+      @Override
+      public AccessPolicy reloadAccessPolicy() {
+        throw new AssertionError("no admin route is exercised here");
       }
     };
     gateway = RestGateway.builder()
@@ -206,7 +240,8 @@ class RestGatewayTest {
   void unknownPluginOrEndpointIs404() throws Exception {
     assertError(404, "no plugin at /plugins/nothing", send(authorized("/plugins/nothing/here")));
     assertError(404, "has no endpoint 'bye'", send(authorized("/plugins/hello/bye")));
-    assertError(404, "no route /other", send(request("/other")));
+    assertError(404, "no route /other; plugin endpoints are under /plugins, administration under /admin",
+        send(request("/other")));
   }
 
   @Test
@@ -263,6 +298,14 @@ class RestGatewayTest {
       throw Status.INVALID_ARGUMENT.withDescription("division by zero").asRuntimeException();
     });
     assertError(400, "division by zero", send(authorized("/plugins/hello/hello")));
+    answer.set(r -> {
+      throw Status.FAILED_PRECONDITION.withDescription("call cycle refused: A -> B -> A").asRuntimeException();
+    });
+    assertError(409, "call cycle refused: A -> B -> A", send(authorized("/plugins/hello/hello")));
+    answer.set(r -> {
+      throw Status.RESOURCE_EXHAUSTED.withDescription("the request is 5000000 bytes").asRuntimeException();
+    });
+    assertError(413, "the request is 5000000 bytes", send(authorized("/plugins/hello/hello")));
   }
 
   @Test
@@ -300,7 +343,7 @@ class RestGatewayTest {
   @Test
   void closedGatewayRefusesConnectionsAndClosesTwice() throws Exception {
     RestGateway other = RestGateway.builder()
-        .backend(RestGateway.Backend.of(PluginBroker.builder().build()))
+        .backend(RestGateway.Backend.of(PluginBroker.builder().build(), Path.of("plugins"), Optional.empty()))
         .tokens(TOKENS)
         .sslContext(SelfSignedCertificate.generate(Instant.now()).serverContext())
         .port(0)
@@ -319,7 +362,7 @@ class RestGatewayTest {
         () -> RestGateway.builder().build());
     assertTrue(e.getMessage().contains("needs a backend"));
     assertThrows(IllegalArgumentException.class, () -> RestGateway.builder()
-        .backend(RestGateway.Backend.of(PluginBroker.builder().build()))
+        .backend(RestGateway.Backend.of(PluginBroker.builder().build(), Path.of("plugins"), Optional.empty()))
         .tokens(TOKENS).sslContext(SelfSignedCertificate.generate(Instant.now()).serverContext())
         .port(70000).build());
   }

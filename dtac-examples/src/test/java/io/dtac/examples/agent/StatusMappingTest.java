@@ -9,17 +9,21 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class StatusMappingTest {
+  private static final String CYCLE = "call cycle refused: CalculatorPlugin -> HelloPlugin ->"
+      + " CalculatorPlugin (plugin 'CalculatorPlugin' is already in this call chain)";
+  private static final String TOO_BIG = "the request is 5000000 bytes, more than the broker's"
+      + " limit of 4194304 bytes (PluginBroker.Builder.maxMessageSize)";
   @Test
   void everyErrorCodeHasAnHttpStatus() {
     Map<Status.Code, Integer> expected = new EnumMap<>(Status.Code.class);
     expected.put(Status.Code.INVALID_ARGUMENT, 400);
-    expected.put(Status.Code.FAILED_PRECONDITION, 400);
     expected.put(Status.Code.OUT_OF_RANGE, 400);
     expected.put(Status.Code.PERMISSION_DENIED, 403);
     expected.put(Status.Code.NOT_FOUND, 404);
     expected.put(Status.Code.ALREADY_EXISTS, 409);
     expected.put(Status.Code.ABORTED, 409);
-    expected.put(Status.Code.RESOURCE_EXHAUSTED, 429);
+    expected.put(Status.Code.FAILED_PRECONDITION, 409);
+    expected.put(Status.Code.RESOURCE_EXHAUSTED, 413);
     expected.put(Status.Code.UNIMPLEMENTED, 501);
     expected.put(Status.Code.INTERNAL, 502);
     expected.put(Status.Code.UNKNOWN, 502);
@@ -53,6 +57,22 @@ class StatusMappingTest {
     HttpError e = StatusMapping.toHttpError(Status.INVALID_ARGUMENT.withDescription("division by zero"));
     assertEquals(400, e.status());
     assertEquals("division by zero", e.getMessage());
+  }
+
+  @Test
+  void callCycleIsAConflictThatShowsTheChain() {
+    HttpError e = StatusMapping.toHttpError(Status.FAILED_PRECONDITION.withDescription(
+        CYCLE));
+    assertEquals(409, e.status());
+    assertEquals(CYCLE, e.getMessage());
+  }
+
+  @Test
+  void oversizedMessageIsPayloadTooLarge() {
+    HttpError e = StatusMapping.toHttpError(Status.RESOURCE_EXHAUSTED.withDescription(
+        TOO_BIG));
+    assertEquals(413, e.status());
+    assertEquals(TOO_BIG, e.getMessage());
   }
 
   @Test
