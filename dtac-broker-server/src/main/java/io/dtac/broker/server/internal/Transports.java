@@ -14,8 +14,13 @@ import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerDomainSocketChanne
 import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -44,6 +49,7 @@ public final class Transports implements AutoCloseable {
   public static final int MAX_SOCKET_PATH = 107;
   private static final String UNIX = "unix:";
   private static final String BROKER_SOCKET = "broker.sock";
+  private static final String PREFIX = "dtac-";
 
   private final Path socketDir;
   private final EventLoopGroup group;
@@ -73,7 +79,9 @@ public final class Transports implements AutoCloseable {
     }
     Path dir;
     try {
-      dir = parent == null ? Files.createTempDirectory("dtac-") : Files.createTempDirectory(parent, "dtac-");
+      Path base = parent == null ? Path.of(System.getProperty("java.io.tmpdir")) : parent;
+      removeStale(base);
+      dir = Files.createTempDirectory(base, PREFIX);
     } catch (IOException | RuntimeException e) {
       LOG.warn("plugins connect over loopback TCP: cannot create a socket directory: {}", e.toString());
       return tcpOnly();
@@ -171,6 +179,41 @@ public final class Transports implements AutoCloseable {
     }
     if (socketDir != null) {
       deleteTree(socketDir);
+    }
+  }
+
+  /**
+   * Deletes the socket directories of brokers that died without closing (killed with SIGKILL):
+   * those whose {@code broker.sock} no longer accepts connections. A live broker's directory
+   * accepts, and one still being set up has no socket yet; both are left alone.
+   */
+  static void removeStale(Path base) {
+    try (Stream<Path> dirs = Files.list(base)) {
+      dirs.filter(d -> d.getFileName().toString().matches(PREFIX + "\\d+") && Files.isDirectory(d))
+          .filter(d -> isSocket(d.resolve(BROKER_SOCKET)) && !accepts(d.resolve(BROKER_SOCKET)))
+          .forEach(d -> {
+            LOG.info("removing the socket directory {} of a broker that is gone", d);
+            deleteTree(d);
+          });
+    } catch (IOException | RuntimeException e) {
+      LOG.debug("cannot look for stale socket directories in {}: {}", base, e.toString());
+    }
+  }
+
+  private static boolean isSocket(Path p) {
+    try {
+      return Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).isOther();
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private static boolean accepts(Path socket) {
+    try (SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+      c.connect(UnixDomainSocketAddress.of(socket));
+      return true;
+    } catch (IOException e) {
+      return false;
     }
   }
 
