@@ -7,10 +7,10 @@ import io.dtac.broker.api.PluginCallRequest;
 import io.dtac.broker.api.PluginDescription;
 import io.dtac.plugin.internal.CallToken;
 import io.dtac.plugin.internal.TlsEnvironment;
+import io.dtac.plugin.internal.UnixSockets;
 import io.grpc.ChannelCredentials;
 import io.grpc.Context;
 import io.grpc.Deadline;
-import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Status;
@@ -42,7 +42,7 @@ public final class BrokerClient implements AutoCloseable {
 
   private BrokerClient(String address, ChannelCredentials credentials, String credential) {
     this.address = address;
-    this.channel = Grpc.newChannelBuilder(target(address), credentials).build();
+    this.channel = UnixSockets.channelBuilder(target(address), credentials).build();
     AgentServiceGrpc.AgentServiceBlockingStub s =
         AgentServiceGrpc.newBlockingStub(channel).withInterceptors(CallToken.interceptor());
     if (credential != null && !credential.isEmpty()) {

@@ -16,6 +16,7 @@ public final class Endpoint {
   private final String bodySchema;
   private final String outputSchema;
   private final EndpointHandler handler;
+  private final boolean nonBlocking;
 
   private Endpoint(Builder b) {
     this.path = b.path;
@@ -26,6 +27,7 @@ public final class Endpoint {
     this.bodySchema = b.bodySchema;
     this.outputSchema = b.outputSchema;
     this.handler = b.handler;
+    this.nonBlocking = b.nonBlocking;
   }
 
   /** Starts an endpoint at {@code path} (relative to the plugin's root path) for {@code action}. */
@@ -67,6 +69,11 @@ public final class Endpoint {
     return outputSchema;
   }
 
+  /** Whether the handler runs on the transport thread; see {@link Builder#nonBlocking()}. */
+  public boolean nonBlocking() {
+    return nonBlocking;
+  }
+
   public EndpointHandler handler() {
     return handler;
   }
@@ -81,6 +88,7 @@ public final class Endpoint {
     private String bodySchema = "";
     private String outputSchema = "";
     private EndpointHandler handler;
+    private boolean nonBlocking;
 
     private Builder(Action action, String path) {
       this.action = Objects.requireNonNull(action, "action");
@@ -113,6 +121,17 @@ public final class Endpoint {
     /** A JSON Schema document for the response value. */
     public Builder outputSchema(String schema) {
       this.outputSchema = Objects.requireNonNull(schema, "schema");
+      return this;
+    }
+
+    /**
+     * Declares that the handler never blocks: no I/O, no waiting, no call to another plugin. The
+     * plugin host then runs it on the transport thread instead of handing each call to a worker
+     * thread and back, which saves two thread hand-offs per call (see docs/BENCHMARKS.md). A
+     * handler that does block must not use this: it would stall every call to the plugin.
+     */
+    public Builder nonBlocking() {
+      this.nonBlocking = true;
       return this;
     }
 

@@ -3,6 +3,7 @@ package io.dtac.plugin;
 import io.dtac.plugin.internal.ConnectLine;
 import io.dtac.plugin.internal.ParentWatcher;
 import io.dtac.plugin.internal.TlsEnvironment;
+import io.dtac.plugin.internal.UnixSockets;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
 import io.grpc.ServerCredentials;
@@ -13,8 +14,12 @@ import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Runs a plugin as a process the DTAC agent launches: the plugin side of the handshake.
@@ -27,7 +32,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <p>{@link #serve(PluginBase)} checks that the agent started the process ({@code
  * DTAC_PLUGINS=true}), serves {@code plugin.PluginService} and the gRPC health service on an
- * ephemeral loopback port (over TLS when {@code DTAC_TLS_CERT} and {@code DTAC_TLS_KEY} hold a
+ * ephemeral loopback port, or on a Unix domain socket in the directory the agent offers in {@code
+ * DTAC_UNIX_SOCKET_DIR} (over TLS when {@code DTAC_TLS_CERT} and {@code DTAC_TLS_KEY} hold a
  * PEM certificate and key, or paths to them; requiring the agent's client certificate when {@code
  * DTAC_TLS_CA} holds the CA that issued it), prints the {@code CONNECT{{...}}} line, and runs
  * until the agent stops it (SIGTERM) or the agent goes away (its process ends, or, when the agent
@@ -69,11 +75,18 @@ public final class PluginHost {
     }
     Server server;
     boolean tls;
+    ExecutorService worker = Executors.newCachedThreadPool(workerThreads(plugin.name()));
     try {
       ServerCredentials credentials = credentials(env);
       tls = !(credentials instanceof InsecureServerCredentials);
-      server = startOnLoopback(credentials, plugin);
+      PluginServiceHandler service = new PluginServiceHandler(plugin, worker);
+      server =
+          UnixSockets.startServer(env, credentials, err, service, new HealthStatusManager().getHealthService());
+      if (server == null) {
+        server = startOnLoopback(credentials, service);
+      }
     } catch (IOException | IllegalArgumentException e) {
+      worker.shutdownNow();
       err.println("plugin " + plugin.name() + " cannot start its gRPC server: " + e.getMessage());
       return 2;
     }
@@ -91,19 +104,17 @@ public final class PluginHost {
               running.shutdownNow();
               Thread.currentThread().interrupt();
             }
+            worker.shutdownNow();
             plugin.shutdown();
           }
         };
     Runtime.getRuntime().addShutdownHook(new Thread(stop, "dtac-plugin-stop"));
 
-    int port = ((InetSocketAddress) running.getListenSockets().get(0)).getPort();
     out.println(
         ConnectLine.format(
             plugin.name(),
             plugin.rootPath(),
-            "tcp",
-            "127.0.0.1",
-            Integer.toString(port),
+            running.getListenSockets().get(0),
             Map.of("tls", Boolean.toString(tls))));
     out.flush();
 
@@ -122,13 +133,25 @@ public final class PluginHost {
     return 0;
   }
 
-  private static Server startOnLoopback(ServerCredentials credentials, PluginBase plugin)
+  /** Daemon threads named for the plugin, for Register and blocking endpoints. */
+  private static ThreadFactory workerThreads(String pluginName) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, "dtac-endpoint-" + pluginName + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  private static Server startOnLoopback(ServerCredentials credentials, PluginServiceHandler service)
       throws IOException {
     // Grpc.newServerBuilderForPort binds every interface; a plugin must only be reachable
     // from this host, so bind the loopback address explicitly.
     return NettyServerBuilder.forAddress(
             new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), credentials)
-        .addService(new PluginServiceHandler(plugin))
+        // The service hands blocking work to its worker itself (see PluginServiceHandler).
+        .directExecutor()
+        .addService(service)
         .addService(new HealthStatusManager().getHealthService())
         .build()
         .start();

@@ -1,6 +1,7 @@
 package io.dtac.plugin;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.google.common.util.concurrent.MoreExecutors;
 import io.dtac.broker.api.EndpointRequestMessage;
 import io.dtac.broker.api.EndpointResponseMessage;
 import io.dtac.broker.api.LogMessage;
@@ -17,18 +18,49 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.stream.Collectors;
 
-/** Serves {@code plugin.PluginService} for one {@link PluginBase}: the agent's view of a plugin. */
+/**
+ * Serves {@code plugin.PluginService} for one {@link PluginBase}: the agent's view of a plugin.
+ *
+ * <p>With a worker executor, the server runs this service on its transport threads and the
+ * service hands Register and every blocking endpoint to the worker, with the call's {@link
+ * Context} (deadline, cancellation, call token); {@linkplain Endpoint#nonBlocking() non-blocking}
+ * endpoints run where the call arrived.
+ */
 final class PluginServiceHandler extends PluginServiceGrpc.PluginServiceImplBase {
   private final PluginBase plugin;
+  private final Executor worker;
 
+  /** Runs everything on the thread the server delivers the call on. */
   PluginServiceHandler(PluginBase plugin) {
+    this(plugin, MoreExecutors.directExecutor());
+  }
+
+  /** Hands Register and blocking endpoints to {@code worker}. */
+  PluginServiceHandler(PluginBase plugin, Executor worker) {
     this.plugin = plugin;
+    this.worker = worker;
+  }
+
+  /** Runs {@code task} on the worker in the current call's context; UNAVAILABLE when stopping. */
+  private void offload(StreamObserver<?> out, Runnable task) {
+    try {
+      worker.execute(Context.current().wrap(task));
+    } catch (RejectedExecutionException e) {
+      out.onError(
+          Status.UNAVAILABLE.withDescription("plugin " + plugin.name() + " is stopping").asRuntimeException());
+    }
   }
 
   @Override
   public void register(RegisterRequest request, StreamObserver<RegisterResponse> response) {
+    offload(response, () -> registerNow(request, response));
+  }
+
+  private void registerNow(RegisterRequest request, StreamObserver<RegisterResponse> response) {
     JsonNode config;
     try {
       config = Json.tree(request.getConfig().getBytes(StandardCharsets.UTF_8));
@@ -88,6 +120,15 @@ final class PluginServiceHandler extends PluginServiceGrpc.PluginServiceImplBase
               .asRuntimeException());
       return;
     }
+    if (endpoint.nonBlocking()) {
+      dispatch(endpoint, request, out);
+    } else {
+      offload(out, () -> dispatch(endpoint, request, out));
+    }
+  }
+
+  private void dispatch(
+      Endpoint endpoint, EndpointRequestMessage request, StreamObserver<EndpointResponseMessage> out) {
     Response result;
     try {
       String token = request.getRequest().getMetadataOrDefault(CallToken.KEY, null);

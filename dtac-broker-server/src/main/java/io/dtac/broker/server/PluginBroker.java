@@ -22,9 +22,12 @@ import io.dtac.broker.server.internal.PolicyEngine;
 import io.dtac.broker.server.internal.RequestGuard;
 import io.dtac.broker.server.internal.ShutdownGate;
 import io.dtac.broker.server.internal.TlsMaterial;
+import io.dtac.broker.server.internal.Transports;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
+import io.grpc.ServerCredentials;
 import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -71,6 +74,11 @@ import org.slf4j.LoggerFactory;
  * process and the broker's server, and is idempotent. A plugin that fails to load is reported
  * (logged, and listed by {@link #plugins()} as FAILED with the reason) while the others load.
  *
+ * <p>Transport: plugins that support it connect over a Unix domain socket in a private directory
+ * the broker creates and deletes ({@link Builder#unixSockets(boolean)}); others over loopback TCP.
+ * The broker's gRPC handlers and interceptors run on its transport threads (direct executor) and
+ * must never block; routed calls complete on the transport thread too (docs/BENCHMARKS.md).
+ *
  * <p>Security (see the README's Security section): plugins authenticate to the broker with a
  * credential issued at launch; an {@link AccessPolicy} decides who may call whom; traffic between
  * the agent and its plugins is mutually authenticated TLS with certificates made for the run
@@ -106,6 +114,8 @@ public final class PluginBroker implements AutoCloseable {
   private volatile HealthMonitor healthMonitor;
   private final AtomicReference<Lifecycle> lifecycle = new AtomicReference<>(Lifecycle.NEW);
   private volatile Server server;
+  private volatile Server unixServer;
+  private volatile Transports transports = Transports.tcpOnly();
   private volatile PluginLauncher launcher;
 
   private PluginBroker(Builder b, PolicyEngine policy, TlsMaterial tls) {
@@ -161,23 +171,24 @@ public final class PluginBroker implements AutoCloseable {
     if (config.watchAccessPolicyFile) {
       policy.startWatching();
     }
+    ServerServiceDefinition agentService =
+        RequestGuard.guard(
+            ServerInterceptors.intercept(
+                new AgentServiceImpl(gate, registry),
+                new CallChainInterceptor(chains),
+                new CallerAuthInterceptor(credentials, audit),
+                new MetadataLimitInterceptor()));
+    ServerCredentials serverCredentials =
+        tls == null ? InsecureServerCredentials.create() : tls.serverCredentials();
     server =
-        NettyServerBuilder.forAddress(
-                new InetSocketAddress(config.host, config.port),
-                tls == null ? InsecureServerCredentials.create() : tls.serverCredentials())
-            .maxInboundMessageSize(config.maxMessageSize)
-            .maxInboundMetadataSize(MetadataLimitInterceptor.TRANSPORT_MAX_BYTES)
-            .addService(
-                RequestGuard.guard(
-                    ServerInterceptors.intercept(
-                        new AgentServiceImpl(gate, registry),
-                        new CallChainInterceptor(chains),
-                        new CallerAuthInterceptor(credentials, audit),
-                        new MetadataLimitInterceptor())))
-            .addService(health.getHealthService())
+        configure(
+                NettyServerBuilder.forAddress(
+                    new InetSocketAddress(config.host, config.port), serverCredentials),
+                agentService)
             .build()
             .start();
     LOG.info("plugin broker listening on {}", brokerAddress());
+    startUnixTransport(agentService, serverCredentials);
     launcher =
         new PluginLauncher(
             registry,
@@ -186,10 +197,11 @@ public final class PluginBroker implements AutoCloseable {
                 config.defaultSecure,
                 config.handshakeTimeout,
                 config.stopTimeout,
-                Map.copyOf(config.environment),
+                transports.pluginEnvironment(config.environment),
                 config.maxMessageSize),
             credentials,
-            tls);
+            tls,
+            transports);
     supervisor.start(registry, launcher);
     if (config.pluginDirectory != null) {
       loadAll(PluginDiscovery.find(config.pluginDirectory));
@@ -204,6 +216,50 @@ public final class PluginBroker implements AutoCloseable {
             launcher::failUnresponsive);
     healthMonitor.start();
     return this;
+  }
+
+  /** The broker's settings and services, for its TCP and its Unix-socket listener alike. */
+  private NettyServerBuilder configure(NettyServerBuilder b, ServerServiceDefinition agentService) {
+    return b.maxInboundMessageSize(config.maxMessageSize)
+        .maxInboundMetadataSize(MetadataLimitInterceptor.TRANSPORT_MAX_BYTES)
+        // Handlers and interceptors never block (routing is asynchronous, audit only enqueues):
+        // running them on the transport thread saves a thread hand-off per call.
+        .directExecutor()
+        .addService(agentService)
+        .addService(health.getHealthService());
+  }
+
+  /** Unix domain sockets to the plugins that take them, when enabled and available; see {@link Transports}. */
+  private void startUnixTransport(ServerServiceDefinition agentService, ServerCredentials credentials) {
+    transports = Transports.open(config.unixSockets, config.socketDirectory);
+    NettyServerBuilder b = transports.unixServerBuilder(credentials);
+    if (b == null) {
+      return;
+    }
+    try {
+      unixServer = configure(b, agentService).build().start();
+      LOG.info("plugin broker also listening on unix:{}", transports.socketDirectory());
+    } catch (IOException e) {
+      LOG.warn("plugins connect over loopback TCP: the broker cannot listen on a Unix socket: {}", e.toString());
+      transports.close();
+      transports = Transports.tcpOnly();
+    }
+  }
+
+  private void closeUnixTransport() {
+    Server u = unixServer;
+    if (u != null) {
+      u.shutdownNow();
+      try {
+        u.awaitTermination(config.stopTimeout.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    Transports t = transports;
+    if (t != null) {
+      t.close();
+    }
   }
 
   private void loadAll(List<Path> files) {
@@ -475,6 +531,10 @@ public final class PluginBroker implements AutoCloseable {
     if (s != null) {
       s.shutdown();
     }
+    Server u = unixServer;
+    if (u != null) {
+      u.shutdown();
+    }
     health.enterTerminalState();
     PluginLauncher l = launcher;
     if (l != null) {
@@ -498,6 +558,7 @@ public final class PluginBroker implements AutoCloseable {
         interrupted = true;
       }
     }
+    closeUnixTransport();
     policy.close();
     audit.close();
     timer.shutdownNow();
@@ -521,6 +582,8 @@ public final class PluginBroker implements AutoCloseable {
     private Duration callTimeout = Duration.ofSeconds(30);
     private Duration stopTimeout = Duration.ofSeconds(5);
     private boolean defaultSecure = true;
+    private boolean unixSockets = true;
+    private Path socketDirectory;
     private final Map<String, String> environment = new LinkedHashMap<>();
     private final List<PluginStateListener> listeners = new ArrayList<>();
     private AccessPolicy accessPolicy;
@@ -647,6 +710,26 @@ public final class PluginBroker implements AutoCloseable {
     /** Sent to plugins as {@code RegisterRequest.default_secure}; default true. */
     public Builder defaultSecure(boolean secure) {
       this.defaultSecure = secure;
+      return this;
+    }
+
+    /**
+     * Whether plugins that support it connect over Unix domain sockets (Linux with native epoll;
+     * elsewhere always TCP); default true. Plugins that do not support it, such as existing Go
+     * plugins, connect over loopback TCP either way. See docs/BENCHMARKS.md for what it saves.
+     */
+    public Builder unixSockets(boolean enabled) {
+      this.unixSockets = enabled;
+      return this;
+    }
+
+    /**
+     * Where the broker creates its private socket directory (deleted by {@link
+     * PluginBroker#close()}); default: the system's temporary directory. Socket paths are limited
+     * to 107 bytes: with a longer path the broker falls back to TCP.
+     */
+    public Builder socketDirectory(Path parent) {
+      this.socketDirectory = Objects.requireNonNull(parent, "parent");
       return this;
     }
 
@@ -795,6 +878,8 @@ public final class PluginBroker implements AutoCloseable {
       c.callTimeout = callTimeout;
       c.stopTimeout = stopTimeout;
       c.defaultSecure = defaultSecure;
+      c.unixSockets = unixSockets;
+      c.socketDirectory = socketDirectory;
       c.environment.putAll(environment);
       c.listeners.addAll(listeners);
       c.accessPolicy = accessPolicy;

@@ -15,9 +15,9 @@ import io.dtac.plugin.PluginHost;
 import io.dtac.plugin.Request;
 import io.dtac.plugin.Response;
 import io.dtac.plugin.internal.TlsEnvironment;
+import io.dtac.plugin.internal.UnixSockets;
 import io.grpc.CallOptions;
 import io.grpc.Context;
-import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
@@ -214,7 +214,9 @@ public final class TestPlugin extends PluginBase {
     // The same transport as the plugin's BrokerClient: TLS with its own certificate when the
     // agent gave it one.
     ManagedChannel channel =
-        Grpc.newChannelBuilder("dns:///" + brokerAddress, TlsEnvironment.channelCredentials(System.getenv()))
+        UnixSockets.channelBuilder(
+                brokerAddress.startsWith("unix:") ? brokerAddress : "dns:///" + brokerAddress,
+                TlsEnvironment.channelCredentials(System.getenv()))
             .build();
     Map<String, Object> answer = new LinkedHashMap<>();
     try {

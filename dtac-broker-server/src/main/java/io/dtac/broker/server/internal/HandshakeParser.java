@@ -9,6 +9,10 @@ import java.util.Map;
 /**
  * Parses the line a plugin prints on stdout to announce itself:
  * {@code CONNECT{{NAME:ROOT_PATH:RPC_PROTO:TRANS_PROTO:IP:PORT:API_VERSION:[OPTIONS]}}}.
+ *
+ * <p>TRANS_PROTO is {@code tcp} (IP and PORT), or {@code unix} for a plugin that accepted the
+ * agent's offer of a Unix socket directory ({@link Transports}): then the IP field holds the
+ * socket's absolute path and PORT is {@code 0}.
  */
 public final class HandshakeParser {
   /** Longer lines are refused: a handshake line is short, and stdout may be anything. */
@@ -29,6 +33,11 @@ public final class HandshakeParser {
       int port,
       String apiVersion,
       Map<String, String> options) {
+
+    /** Whether the plugin listens on a Unix domain socket, whose path is then {@link #host()}. */
+    public boolean unix() {
+      return "unix".equals(transport);
+    }
 
     /** Whether the plugin serves gRPC over TLS ({@code tls=true}). */
     public boolean tls() {
@@ -78,14 +87,25 @@ public final class HandshakeParser {
       throw new HandshakeException("unsupported RPC protocol '" + f[2] + "'; only grpc is supported");
     }
     String transport = f[3];
-    if (!"tcp".equals(transport)) {
-      throw new HandshakeException("unsupported transport '" + transport + "'; expected tcp");
-    }
     String host = f[4];
-    if (host.isEmpty()) {
-      throw new HandshakeException("handshake line has an empty IP address");
+    int port;
+    if ("unix".equals(transport)) {
+      if (!host.startsWith("/")) {
+        throw new HandshakeException(
+            "transport unix needs the socket's absolute path in the IP field, got '" + host + "'");
+      }
+      if (!"0".equals(f[5])) {
+        throw new HandshakeException("transport unix takes port 0, got '" + f[5] + "'");
+      }
+      port = 0;
+    } else if ("tcp".equals(transport)) {
+      if (host.isEmpty()) {
+        throw new HandshakeException("handshake line has an empty IP address");
+      }
+      port = parsePort(f[5]);
+    } else {
+      throw new HandshakeException("unsupported transport '" + transport + "'; expected tcp or unix");
     }
-    int port = parsePort(f[5]);
     String apiVersion = f[6];
     if (!apiVersion.startsWith("plug_api_1.")) {
       throw new HandshakeException(

@@ -1,5 +1,6 @@
 package io.dtac.broker.server.internal;
 
+import com.google.common.util.concurrent.MoreExecutors;
 import io.dtac.broker.api.PluginEndpoint;
 import io.dtac.broker.api.PluginServiceGrpc;
 import io.dtac.broker.server.PluginConfig;
@@ -104,7 +105,9 @@ public final class LoadedPlugin {
   void connect(PluginProcess process, ManagedChannel channel) {
     this.process = process;
     this.channel = channel;
-    this.stub = PluginServiceGrpc.newFutureStub(channel);
+    // Routed calls complete on the transport thread: the router's callbacks never block, and a
+    // hop to an executor thread would cost more than the callback itself.
+    this.stub = PluginServiceGrpc.newFutureStub(channel).withExecutor(MoreExecutors.directExecutor());
   }
 
   void registered(List<PluginEndpoint> list, String rootPath) {

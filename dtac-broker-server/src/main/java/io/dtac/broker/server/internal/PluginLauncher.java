@@ -8,10 +8,10 @@ import io.dtac.broker.api.RegisterResponse;
 import io.dtac.broker.server.PluginConfig;
 import io.dtac.broker.server.PluginInfo;
 import io.dtac.broker.server.PluginState;
+import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -59,6 +59,7 @@ public final class PluginLauncher {
   private final Settings settings;
   private final CredentialStore credentials;
   private final TlsMaterial tls;
+  private final Transports transports;
 
   public PluginLauncher(PluginRegistry registry, Settings settings, CredentialStore credentials) {
     this(registry, settings, credentials, null);
@@ -67,10 +68,21 @@ public final class PluginLauncher {
   /** @param tls the run's certificates, or null to talk to plugins in plaintext */
   public PluginLauncher(
       PluginRegistry registry, Settings settings, CredentialStore credentials, TlsMaterial tls) {
+    this(registry, settings, credentials, tls, Transports.tcpOnly());
+  }
+
+  /** @param transports how plugins are reached: Unix sockets for those that take the offer */
+  public PluginLauncher(
+      PluginRegistry registry,
+      Settings settings,
+      CredentialStore credentials,
+      TlsMaterial tls,
+      Transports transports) {
     this.registry = registry;
     this.settings = settings;
     this.credentials = credentials;
     this.tls = tls;
+    this.transports = transports;
   }
 
   /** Loads {@code file}; returns the plugin if it reached RUNNING, else null. Never throws. */
@@ -154,12 +166,17 @@ public final class PluginLauncher {
           + " plugins that cannot serve TLS, turn TLS off with PluginBroker.builder().tls(false)");
       return null;
     }
-    ManagedChannel channel =
-        (tls == null
-                ? NettyChannelBuilder.forAddress(info.host(), info.port()).usePlaintext()
-                : NettyChannelBuilder.forAddress(info.host(), info.port(), tls.channelCredentials()))
-            .maxInboundMessageSize(settings.maxMessageSize())
-            .build();
+    ManagedChannel channel;
+    try {
+      channel =
+          transports.dial(
+              info,
+              tls == null ? InsecureChannelCredentials.create() : tls.channelCredentials(),
+              settings.maxMessageSize());
+    } catch (IllegalArgumentException e) {
+      fail(plugin, process, e.getMessage());
+      return null;
+    }
     registry.connected(plugin, process, channel);
     process.onExit().thenAccept(code -> exited(plugin, process, code));
     PluginServiceGrpc.newStub(channel)
@@ -173,7 +190,7 @@ public final class PluginLauncher {
                   RegisterRequest.newBuilder()
                       .setConfig(config.configJson())
                       .setDefaultSecure(settings.defaultSecure())
-                      .setBrokerAddress(settings.brokerAddress())
+                      .setBrokerAddress(transports.brokerAddressFor(info, settings.brokerAddress()))
                       .build());
     } catch (StatusRuntimeException e) {
       Status status = e.getStatus();

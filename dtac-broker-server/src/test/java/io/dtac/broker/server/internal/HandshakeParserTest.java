@@ -44,6 +44,22 @@ class HandshakeParserTest {
     assertEquals("a,b:c", info.options().get("note"));
   }
 
+  @Test
+  void unixTransportCarriesTheSocketPathInTheIpField() {
+    HandshakeParser.ConnectInfo info =
+        HandshakeParser.parse(
+            "CONNECT{{HelloPlugin:hello:grpc:unix:/tmp/dtac-1/p42.sock:0:plug_api_1.0:[tls=false]}}", "x");
+    assertTrue(info.unix());
+    assertEquals("/tmp/dtac-1/p42.sock", info.host());
+    assertEquals(0, info.port());
+  }
+
+  @Test
+  void tcpIsNotUnix() {
+    assertFalse(
+        HandshakeParser.parse("CONNECT{{P:p:grpc:tcp:127.0.0.1:9:plug_api_1.0:[]}}", "p").unix());
+  }
+
   @ParameterizedTest(name = "[{index}] {1}")
   @CsvSource(
       delimiter = '|',
@@ -55,7 +71,10 @@ class HandshakeParserTest {
         "CONNECT{{P:p:grpc:tcp:127.0.0.1:9:plug_api_1.0:[]:extra}} | has 9 fields, expected 8",
         "CONNECT{{:p:grpc:tcp:127.0.0.1:9:plug_api_1.0:[]}} | empty or non-printable plugin name",
         "CONNECT{{P:p:http:tcp:127.0.0.1:9:plug_api_1.0:[]}} | unsupported RPC protocol 'http'",
-        "CONNECT{{P:p:grpc:udp:127.0.0.1:9:plug_api_1.0:[]}} | unsupported transport 'udp'",
+        "CONNECT{{P:p:grpc:udp:127.0.0.1:9:plug_api_1.0:[]}} | unsupported transport 'udp'; expected tcp or unix",
+        "CONNECT{{P:p:grpc:unix:p.sock:0:plug_api_1.0:[]}} | transport unix needs the socket's absolute path",
+        "CONNECT{{P:p:grpc:unix::0:plug_api_1.0:[]}}  | transport unix needs the socket's absolute path",
+        "CONNECT{{P:p:grpc:unix:/tmp/p.sock:9:plug_api_1.0:[]}} | transport unix takes port 0, got '9'",
         "CONNECT{{P:p:grpc:tcp:127.0.0.1:70000:plug_api_1.0:[]}} | invalid port '70000'",
         "CONNECT{{P:p:grpc:tcp:127.0.0.1:abc:plug_api_1.0:[]}} | invalid port 'abc'",
         "CONNECT{{P:p:grpc:tcp:127.0.0.1:9:plug_api_2.0:[]}} | unsupported plugin API version",

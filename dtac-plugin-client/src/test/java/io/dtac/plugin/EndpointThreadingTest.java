@@ -1,0 +1,94 @@
+package io.dtac.plugin;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.dtac.broker.api.EndpointRequestMessage;
+import io.dtac.broker.api.PluginServiceGrpc;
+import io.dtac.broker.api.RegisterRequest;
+import io.grpc.Context;
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * With a worker executor (as the plugin host runs it), blocking endpoints and Register run on the
+ * worker with the call's context, and non-blocking endpoints run where the call arrived.
+ */
+class EndpointThreadingTest {
+  private ExecutorService worker;
+  private Server server;
+  private ManagedChannel channel;
+  private PluginServiceGrpc.PluginServiceBlockingStub stub;
+
+  static final class Threads extends PluginBase {
+    volatile String registeredOn;
+
+    Threads() {
+      super("Threads", "threads");
+      endpoint(Endpoint.builder(Action.READ, "fast").nonBlocking()
+          .handler(r -> Response.text(Thread.currentThread().getName())).build());
+      endpoint(Action.READ, "slow", "reports its thread and deadline",
+          r -> Response.json(Map.of(
+              "thread", Thread.currentThread().getName(),
+              "deadline", Context.current().getDeadline() != null)));
+    }
+
+    @Override
+    protected void onRegister(com.fasterxml.jackson.databind.JsonNode config) {
+      registeredOn = Thread.currentThread().getName();
+    }
+  }
+
+  private final Threads plugin = new Threads();
+
+  @BeforeEach
+  void setUp() throws Exception {
+    worker = Executors.newCachedThreadPool(r -> new Thread(r, "worker-thread"));
+    String name = InProcessServerBuilder.generateName();
+    server = InProcessServerBuilder.forName(name).directExecutor()
+        .addService(new PluginServiceHandler(plugin, worker)).build().start();
+    channel = InProcessChannelBuilder.forName(name).directExecutor().build();
+    stub = PluginServiceGrpc.newBlockingStub(channel);
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    worker.shutdownNow();
+    assertTrue(worker.awaitTermination(5, TimeUnit.SECONDS));
+  }
+
+  private String call(String path) {
+    return stub.withDeadlineAfter(10, TimeUnit.SECONDS)
+        .call(EndpointRequestMessage.newBuilder().setMethod("read:" + path).build())
+        .getResponse().getValue().toStringUtf8();
+  }
+
+  @Test
+  void aNonBlockingEndpointRunsWhereTheCallArrives() {
+    assertFalse(call("fast").startsWith("worker-"), "ran on " + call("fast"));
+  }
+
+  @Test
+  void aBlockingEndpointRunsOnTheWorkerWithTheCallsDeadline() {
+    assertTrue(call("slow").contains("\"thread\":\"worker-thread\""), call("slow"));
+    assertTrue(call("slow").contains("\"deadline\":true"), call("slow"));
+  }
+
+  @Test
+  void registerRunsOnTheWorker() {
+    stub.register(RegisterRequest.newBuilder().setConfig("{}").build());
+    assertEquals("worker-thread", plugin.registeredOn);
+  }
+}
