@@ -305,24 +305,27 @@ final class RestGateway implements AutoCloseable {
     long start = System.nanoTime();
     String method = exchange.getRequestMethod();
     String path = Objects.requireNonNullElse(exchange.getRequestURI().getPath(), "");
-    int status;
-    if (!enter()) {
-      status = sendError(exchange, new HttpError(503, "the agent is shutting down"));
-    } else {
-      try {
-        status = serve(exchange, method, path);
-      } catch (HttpError e) {
-        status = sendError(exchange, e);
-      } catch (StatusRuntimeException e) {
-        status = sendError(exchange, StatusMapping.toHttpError(e.getStatus()));
-      } catch (RuntimeException e) {
-        LOG.error("{} {} failed in the gateway", method, path, e);
-        status = sendError(exchange, new HttpError(500, "internal error in the REST gateway: " + e));
-      } finally {
-        leave();
+    int status = 500;
+    try {
+      if (!enter()) {
+        status = sendError(exchange, new HttpError(503, "the agent is shutting down"));
+      } else {
+        try {
+          status = serve(exchange, method, path);
+        } catch (HttpError e) {
+          status = sendError(exchange, e);
+        } catch (StatusRuntimeException e) {
+          status = sendError(exchange, StatusMapping.toHttpError(e.getStatus()));
+        } catch (RuntimeException e) {
+          LOG.error("{} {} failed in the gateway", method, path, e);
+          status = sendError(exchange, new HttpError(500, "internal error in the REST gateway: " + e));
+        } finally {
+          leave();
+        }
       }
+    } finally {
+      exchange.close();
     }
-    exchange.close();
     LOG.info("{} {} {} {}ms", method, path, status,
         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
   }
@@ -388,8 +391,9 @@ final class RestGateway implements AutoCloseable {
       }
     }
     byte[] body;
-    try (InputStream in = exchange.getRequestBody()) {
-      body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
+    try {
+      // Left open: send() reads it to its end, and the exchange's close() closes it.
+      body = exchange.getRequestBody().readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
     } catch (IOException e) {
       throw new HttpError(400, "could not read the request body: " + e.getMessage());
     }
@@ -538,6 +542,7 @@ final class RestGateway implements AutoCloseable {
     }
     h.set("X-Content-Type-Options", "nosniff");
     h.set("Cache-Control", "no-store");
+    discardUnreadBody(exchange);
     try {
       exchange.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
       if (body.length > 0) {
@@ -550,6 +555,41 @@ final class RestGateway implements AutoCloseable {
           exchange.getRequestURI().getPath(), e.toString());
     }
     return status;
+  }
+
+  /**
+   * Reads the rest of the request body, up to the body limit, before anything is answered.
+   *
+   * <p>Answering first (a 401, a 404, a 405: any route that never needed the body) lets the client
+   * send its next request on the kept-alive connection while the JDK server is still draining this
+   * one's body; over TLS the server can then decrypt the next request into its buffer while
+   * draining, fail to notice it there, and wait on the socket for bytes that never come: the
+   * client's next request hangs until it times out. Once the body is read here, the client has
+   * nothing more to send until it sees the answer. A body larger than the limit, or one that
+   * cannot be read, is not worth reading: the connection is closed after the answer instead.
+   */
+  private void discardUnreadBody(HttpExchange exchange) {
+    Headers h = exchange.getResponseHeaders();
+    if ("close".equalsIgnoreCase(h.getFirst("Connection"))) {
+      return;
+    }
+    byte[] scrap = new byte[8192];
+    long budget = config.maxBodyBytes;
+    try {
+      InputStream in = exchange.getRequestBody();
+      int n;
+      while ((n = in.read(scrap, 0, (int) Math.min(scrap.length, budget + 1))) >= 0) {
+        budget -= n;
+        if (budget < 0) {
+          h.set("Connection", "close");
+          return;
+        }
+      }
+    } catch (IOException e) {
+      LOG.debug("could not read the rest of the request body of {} {}: {}",
+          exchange.getRequestMethod(), exchange.getRequestURI().getPath(), e.toString());
+      h.set("Connection", "close");
+    }
   }
 
   /** Configures a {@link RestGateway}; {@link #build()} validates. */
