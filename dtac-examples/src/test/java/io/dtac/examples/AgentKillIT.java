@@ -24,9 +24,12 @@ class AgentKillIT {
   @Test
   void everyPluginExitsByItselfWhenTheAgentIsKilled() throws Exception {
     Path plugins = ExamplePlugins.copyTo(tmp, "hello.plugin", "calculator.plugin");
-    Process agent = new ProcessBuilder("sh", "-c", "exec " + Fixtures.javaCommand(AgentMain.class.getName(), "'" + plugins + "'"))
-        .redirectError(tmp.resolve("agent.log").toFile())
-        .start();
+    ProcessBuilder launch =
+        new ProcessBuilder("sh", "-c", "exec " + Fixtures.javaCommand(AgentMain.class.getName(), "'" + plugins + "'"))
+            .redirectError(tmp.resolve("agent.log").toFile());
+    // A killed agent cannot delete its Unix socket directory: let it make it in this test's directory.
+    launch.environment().put("JAVA_TOOL_OPTIONS", "-Djava.io.tmpdir=" + tmp);
+    Process agent = launch.start();
     List<Long> pids = new ArrayList<>();
     try {
       BufferedReader out = new BufferedReader(new InputStreamReader(agent.getInputStream(), StandardCharsets.UTF_8));
