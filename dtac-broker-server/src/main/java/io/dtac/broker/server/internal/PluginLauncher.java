@@ -88,11 +88,66 @@ public final class PluginLauncher {
   /** Loads {@code file}; returns the plugin if it reached RUNNING, else null. Never throws. */
   public LoadedPlugin load(Path file, PluginConfig config) {
     String fileName = file.getFileName().toString();
+    Launch launch;
+    try {
+      launch = launch(file, config);
+    } catch (LaunchFailed e) {
+      registry.addUnnamedFailure(failed(fileName, file, e.pid, e.getMessage()));
+      return null;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    }
+    HandshakeParser.ConnectInfo info = launch.info();
+    String rootPath = config.rootPath().orElse(info.rootPath());
+    LoadedPlugin plugin = new LoadedPlugin(info.name(), rootPath, file);
+    plugin.config(config);
+    LoadedPlugin holder = registry.add(plugin);
+    if (holder != null) {
+      launch.process().stop(settings.stopTimeout());
+      registry.addUnnamedFailure(
+          failed(
+              fileName,
+              file,
+              launch.process().pid(),
+              "duplicate plugin name '" + info.name() + "': already loaded from "
+                  + holder.file().getFileName() + "; " + fileName + " was stopped"));
+      return null;
+    }
+    adopt(plugin, launch);
+    return connectAndRegister(plugin, launch.process(), info, config);
+  }
+
+  /** A plugin process that printed a valid handshake line, with what it was given at launch. */
+  private record Launch(
+      PluginProcess process,
+      HandshakeParser.ConnectInfo info,
+      String credential,
+      TlsMaterial.Identity identity) {}
+
+  /** Why a file did not get as far as a valid handshake; its process, if any, is stopped. */
+  private static final class LaunchFailed extends Exception {
+    private static final long serialVersionUID = 1L;
+    private final long pid;
+
+    LaunchFailed(String message, long pid) {
+      super(message);
+      this.pid = pid;
+    }
+  }
+
+  /**
+   * Checks {@code file}, starts it with a fresh credential (and TLS identity) and reads its
+   * handshake line: the steps a first load and a restart share.
+   *
+   * @throws InterruptedException after killing the process
+   */
+  private Launch launch(Path file, PluginConfig config) throws LaunchFailed, InterruptedException {
+    String fileName = file.getFileName().toString();
     try {
       PluginDiscovery.check(file, config);
     } catch (IOException | SecurityException e) {
-      registry.addUnnamedFailure(failed(fileName, file, 0, e.getMessage()));
-      return null;
+      throw new LaunchFailed(e.getMessage(), 0);
     }
     String credential = credentials.issue();
     Map<String, String> env = new HashMap<>(settings.environment());
@@ -102,45 +157,29 @@ public final class PluginLauncher {
     try {
       process = PluginProcess.launch(file, env);
     } catch (IOException e) {
-      registry.addUnnamedFailure(failed(fileName, file, 0, "cannot start " + fileName + ": " + e.getMessage()));
-      return null;
+      throw new LaunchFailed("cannot start " + fileName + ": " + e.getMessage(), 0);
     }
-    HandshakeParser.ConnectInfo info;
     try {
       String line = process.awaitHandshakeLine(settings.handshakeTimeout());
-      info = HandshakeParser.parse(line, PluginDiscovery.stem(file));
+      return new Launch(
+          process, HandshakeParser.parse(line, PluginDiscovery.stem(file)), credential, identity);
     } catch (HandshakeException e) {
       process.stop(settings.stopTimeout());
-      registry.addUnnamedFailure(
-          failed(fileName, file, process.pid(), "handshake failed: " + fileName + " " + e.getMessage()));
-      return null;
+      throw new LaunchFailed("handshake failed: " + fileName + " " + e.getMessage(), process.pid());
     } catch (InterruptedException e) {
       process.kill();
-      Thread.currentThread().interrupt();
-      return null;
+      throw e;
     }
-    String rootPath = config.rootPath().orElse(info.rootPath());
-    LoadedPlugin plugin = new LoadedPlugin(info.name(), rootPath, file);
-    plugin.config(config);
-    LoadedPlugin holder = registry.add(plugin);
-    if (holder != null) {
-      process.stop(settings.stopTimeout());
-      registry.addUnnamedFailure(
-          failed(
-              fileName,
-              file,
-              process.pid(),
-              "duplicate plugin name '" + info.name() + "': already loaded from "
-                  + holder.file().getFileName() + "; " + fileName + " was stopped"));
-      return null;
+  }
+
+  /** Makes the launched process the plugin's: its credential now identifies the plugin. */
+  private void adopt(LoadedPlugin plugin, Launch launch) {
+    plugin.credential(launch.credential());
+    if (launch.identity() != null) {
+      credentials.pinCertificate(launch.credential(), launch.identity().fingerprint());
     }
-    plugin.credential(credential);
-    if (identity != null) {
-      credentials.pinCertificate(credential, identity.fingerprint());
-    }
-    credentials.bind(credential, info.name());
-    process.renameLog(info.name());
-    return connectAndRegister(plugin, process, info, config);
+    credentials.bind(launch.credential(), plugin.name());
+    launch.process().renameLog(plugin.name());
   }
 
   /** Issues the plugin's TLS identity into {@code env}, when the run uses TLS; else null. */
@@ -282,49 +321,24 @@ public final class PluginLauncher {
     }
     Path file = plugin.file();
     PluginConfig config = plugin.config();
-    String fileName = file.getFileName().toString();
+    Launch launch;
     try {
-      PluginDiscovery.check(file, config);
-    } catch (IOException | SecurityException e) {
+      launch = launch(file, config);
+    } catch (LaunchFailed e) {
       registry.transition(plugin, PluginState.FAILED, e.getMessage());
       return false;
-    }
-    String credential = credentials.issue();
-    Map<String, String> env = new HashMap<>(settings.environment());
-    env.put(BROKER_CREDENTIAL_ENV, credential);
-    TlsMaterial.Identity identity = issueTls(file, env);
-    PluginProcess process;
-    try {
-      process = PluginProcess.launch(file, env);
-    } catch (IOException e) {
-      registry.transition(plugin, PluginState.FAILED, "cannot start " + fileName + ": " + e.getMessage());
-      return false;
-    }
-    HandshakeParser.ConnectInfo info;
-    try {
-      info = HandshakeParser.parse(
-          process.awaitHandshakeLine(settings.handshakeTimeout()), PluginDiscovery.stem(file));
-    } catch (HandshakeException e) {
-      fail(plugin, process, "handshake failed: " + fileName + " " + e.getMessage());
-      return false;
     } catch (InterruptedException e) {
-      process.kill();
       registry.transition(plugin, PluginState.FAILED, "restart interrupted");
       Thread.currentThread().interrupt();
       return false;
     }
-    if (!info.name().equals(plugin.name())) {
-      fail(plugin, process, fileName + " now announces plugin '" + info.name() + "', not '"
-          + plugin.name() + "'; load it as a new plugin instead");
+    if (!launch.info().name().equals(plugin.name())) {
+      fail(plugin, launch.process(), file.getFileName() + " now announces plugin '"
+          + launch.info().name() + "', not '" + plugin.name() + "'; load it as a new plugin instead");
       return false;
     }
-    plugin.credential(credential);
-    if (identity != null) {
-      credentials.pinCertificate(credential, identity.fingerprint());
-    }
-    credentials.bind(credential, plugin.name());
-    process.renameLog(plugin.name());
-    return connectAndRegister(plugin, process, info, config) != null;
+    adopt(plugin, launch);
+    return connectAndRegister(plugin, launch.process(), launch.info(), config) != null;
   }
 
   private void fail(LoadedPlugin plugin, PluginProcess process, String why) {
