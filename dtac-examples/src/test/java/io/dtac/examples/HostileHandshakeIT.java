@@ -43,7 +43,7 @@ class HostileHandshakeIT {
     ExamplePlugins.script(plugins, "huge.plugin", "head -c 100000 /dev/zero | tr '\\0' A; echo; sleep 30");
     ExamplePlugins.script(plugins, "quitter.plugin", "echo 'no configuration found' >&2; exit 3");
     ExamplePlugins.script(plugins, "deaf.plugin",
-        "echo 'CONNECT{{Deaf:deaf:grpc:tcp:127.0.0.1:1:plug_api_1.0:[tls=true]}}'; sleep 30");
+        "echo 'CONNECT{{Deaf:deaf:grpc:tcp:127.0.0.1:1:plug_api_1.0:[tls=false]}}'; sleep 30");
     ExamplePlugins.script(plugins, "oldapi.plugin",
         "echo 'CONNECT{{Old:old:grpc:tcp:127.0.0.1:1:plug_api_9.0:[]}}'; sleep 30");
     Files.writeString(plugins.resolve("notexecutable.plugin"), "#!/bin/sh\n");

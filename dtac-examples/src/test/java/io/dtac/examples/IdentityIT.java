@@ -36,8 +36,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Who is calling, with real plugin processes over the default mutually authenticated TLS: the
- * broker knows callers by the credential it issued at launch, never by what a request claims.
+ * Who is calling where the kernel is not asked ({@code kernelIdentity(false)}, as on an OS
+ * without {@code /proc/net/tcp}), with real plugin processes over mutually authenticated TLS
+ * (the default then): the broker knows callers by the credential it handed each plugin on its
+ * stdin at launch, never by what a request claims.
  */
 class IdentityIT {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -56,6 +58,7 @@ class IdentityIT {
     broker = PluginBroker.builder()
         .pluginDirectory(plugins)
         .handshakeTimeout(Duration.ofSeconds(30))
+        .kernelIdentity(false)
         .build()
         .start();
     broker.plugins().forEach(p -> assertEquals(PluginState.RUNNING, p.state(), p.toString()));

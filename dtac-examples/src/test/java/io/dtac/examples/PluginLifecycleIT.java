@@ -210,7 +210,7 @@ class PluginLifecycleIT {
 
     // A second file announcing the same name is refused right after its handshake.
     Path impostor = ExamplePlugins.script(spare, "impostor.plugin",
-        "echo 'CONNECT{{Gamma:gamma:grpc:tcp:127.0.0.1:1:plug_api_1.0:[tls=true]}}'; sleep 30");
+        "echo 'CONNECT{{Gamma:gamma:grpc:tcp:127.0.0.1:1:plug_api_1.0:[tls=false]}}'; sleep 30");
     PluginInfo again = broker.load(impostor);
     assertEquals(PluginState.FAILED, again.state());
     assertTrue(again.failure().get().startsWith("duplicate plugin name 'Gamma'"), again.toString());

@@ -45,7 +45,7 @@ public final class ProbePlugin extends PluginBase {
 
   private static Map<String, String> identity() {
     Map<String, String> m = new LinkedHashMap<>();
-    m.put("credential", System.getenv("DTAC_BROKER_CREDENTIAL"));
+    m.put("credential", io.dtac.plugin.internal.BrokerCredential.get());
     m.put("cert", System.getenv("DTAC_TLS_CERT"));
     m.put("key", System.getenv("DTAC_TLS_KEY"));
     m.put("ca", System.getenv("DTAC_TLS_CA"));

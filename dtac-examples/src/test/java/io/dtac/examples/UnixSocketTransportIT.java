@@ -93,7 +93,7 @@ class UnixSocketTransportIT {
   void aSocketOutsideTheOfferedDirectoryIsRefused() throws Exception {
     Path dir = ExamplePlugins.copyTo(tmp, "hello.plugin");
     ExamplePlugins.script(dir, "elsewhere.plugin",
-        "echo 'CONNECT{{Elsewhere:elsewhere:grpc:unix:/tmp/not-offered.sock:0:plug_api_1.0:[tls=true]}}'; sleep 30");
+        "echo 'CONNECT{{Elsewhere:elsewhere:grpc:unix:/tmp/not-offered.sock:0:plug_api_1.0:[tls=false]}}'; sleep 30");
     try (PluginBroker broker =
         PluginBroker.builder().pluginDirectory(dir).socketDirectory(sockets).build().start()) {
       PluginInfo refused = broker.plugin("Elsewhere").orElseThrow();

@@ -5,6 +5,8 @@ import io.dtac.broker.api.ListPluginsRequest;
 import io.dtac.broker.api.ListPluginsResponse;
 import io.dtac.broker.api.PluginCallRequest;
 import io.dtac.broker.api.PluginDescription;
+import io.dtac.plugin.internal.AgentPeer;
+import io.dtac.plugin.internal.BrokerCredential;
 import io.dtac.plugin.internal.CallToken;
 import io.dtac.plugin.internal.TlsEnvironment;
 import io.dtac.plugin.internal.UnixSockets;
@@ -55,17 +57,18 @@ public final class BrokerClient implements AutoCloseable {
 
   /**
    * The gRPC header that carries the credential the agent issued to this plugin process at
-   * launch (environment variable {@value #ENV_CREDENTIAL}); the broker identifies callers by it.
+   * launch, where the agent identifies callers by credential (it then hands it over on the
+   * plugin's stdin; {@link PluginHost} reads it). Where the kernel attests callers (Linux) there
+   * is none and the header is not sent.
    */
   public static final Metadata.Key<String> CREDENTIAL_HEADER =
       Metadata.Key.of("dtac-broker-credential", Metadata.ASCII_STRING_MARSHALLER);
 
-  /** The environment variable in which the agent hands a plugin process its broker credential. */
-  public static final String ENV_CREDENTIAL = "DTAC_BROKER_CREDENTIAL";
-
   /**
    * Connects to the broker at {@code address} ("host:port", or "unix:PATH"), presenting the
-   * credential from {@value #ENV_CREDENTIAL} if the agent set one. When the agent set {@code
+   * credential the agent handed over at launch, if any. Under a dtac-broker agent ({@code
+   * DTAC_AGENT_PID} set) on Linux, a connection whose server is not the agent process fails
+   * (UNAVAILABLE) before a call is sent. When the agent set {@code
    * DTAC_TLS_CA}, the connection is TLS trusting only that CA, with the plugin's {@code
    * DTAC_TLS_CERT}/{@code DTAC_TLS_KEY} as client certificate; otherwise it is plaintext. The
    * connection is made lazily, on the first call.
@@ -86,7 +89,7 @@ public final class BrokerClient implements AutoCloseable {
   public static final class Builder {
     private final String address;
     private ChannelCredentials channelCredentials;
-    private String credential = System.getenv(ENV_CREDENTIAL);
+    private String credential = BrokerCredential.get();
 
     private Builder(String address) {
       this.address = address;
@@ -101,7 +104,7 @@ public final class BrokerClient implements AutoCloseable {
       return this;
     }
 
-    /** The broker credential to present; default: the value of {@value #ENV_CREDENTIAL}. */
+    /** The broker credential to present; default: the one the agent handed over at launch, if any. */
     public Builder credential(String credential) {
       this.credential = credential;
       return this;
@@ -118,9 +121,15 @@ public final class BrokerClient implements AutoCloseable {
       ChannelCredentials tls =
           channelCredentials != null
               ? channelCredentials
-              : TlsEnvironment.channelCredentials(System.getenv());
+              : brokerCredentials(System.getenv());
       return new BrokerClient(address.trim(), tls, credential);
     }
+  }
+
+  /** The environment's TLS settings, checking that the broker is the agent when launched by one. */
+  private static ChannelCredentials brokerCredentials(java.util.Map<String, String> env) {
+    ChannelCredentials tls = TlsEnvironment.channelCredentials(env);
+    return env.containsKey(AgentPeer.ENV_AGENT_PID) ? AgentPeer.of(env).brokerCredentials(tls) : tls;
   }
 
   private static String target(String address) {

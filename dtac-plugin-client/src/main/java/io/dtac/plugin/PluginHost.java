@@ -1,5 +1,7 @@
 package io.dtac.plugin;
 
+import io.dtac.plugin.internal.AgentPeer;
+import io.dtac.plugin.internal.BrokerCredential;
 import io.dtac.plugin.internal.ConnectLine;
 import io.dtac.plugin.internal.ParentWatcher;
 import io.dtac.plugin.internal.TlsEnvironment;
@@ -7,6 +9,7 @@ import io.dtac.plugin.internal.UnixSockets;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
 import io.grpc.ServerCredentials;
+import io.grpc.ServerInterceptor;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import java.io.IOException;
@@ -73,17 +76,29 @@ public final class PluginHost {
               + "=true. Exiting.");
       return 1;
     }
+    if ("true".equalsIgnoreCase(env.getOrDefault(BrokerCredential.ENV_ON_STDIN, ""))) {
+      try {
+        BrokerCredential.readFrom(System.in);
+      } catch (IOException e) {
+        err.println("plugin " + plugin.name() + " cannot read its broker credential: " + e.getMessage());
+        return 2;
+      }
+    }
+    AgentPeer agent = AgentPeer.of(env);
+    ServerInterceptor agentOnly = agent.agentOnly(plugin.name());
     Server server;
     boolean tls;
     ExecutorService worker = Executors.newCachedThreadPool(workerThreads(plugin.name()));
     try {
-      ServerCredentials credentials = credentials(env);
-      tls = !(credentials instanceof InsecureServerCredentials);
+      ServerCredentials transport = credentials(env);
+      tls = !(transport instanceof InsecureServerCredentials);
+      ServerCredentials credentials = agent.serverCredentials(transport);
       PluginServiceHandler service = new PluginServiceHandler(plugin, worker);
       server =
-          UnixSockets.startServer(env, credentials, err, service, new HealthStatusManager().getHealthService());
+          UnixSockets.startServer(
+              env, credentials, err, agentOnly, service, new HealthStatusManager().getHealthService());
       if (server == null) {
-        server = startOnLoopback(credentials, service);
+        server = startOnLoopback(credentials, agentOnly, service);
       }
     } catch (IOException | IllegalArgumentException e) {
       worker.shutdownNow();
@@ -143,7 +158,8 @@ public final class PluginHost {
     };
   }
 
-  private static Server startOnLoopback(ServerCredentials credentials, PluginServiceHandler service)
+  private static Server startOnLoopback(
+      ServerCredentials credentials, ServerInterceptor agentOnly, PluginServiceHandler service)
       throws IOException {
     // Grpc.newServerBuilderForPort binds every interface; a plugin must only be reachable
     // from this host, so bind the loopback address explicitly.
@@ -153,6 +169,7 @@ public final class PluginHost {
         .directExecutor()
         .addService(service)
         .addService(new HealthStatusManager().getHealthService())
+        .intercept(agentOnly)
         .build()
         .start();
   }

@@ -33,6 +33,7 @@ import java.util.stream.Collectors;
 final class PluginServiceHandler extends PluginServiceGrpc.PluginServiceImplBase {
   private final PluginBase plugin;
   private final Executor worker;
+  private final java.util.concurrent.atomic.AtomicBoolean registered = new java.util.concurrent.atomic.AtomicBoolean();
 
   /** Runs everything on the thread the server delivers the call on. */
   PluginServiceHandler(PluginBase plugin) {
@@ -57,10 +58,23 @@ final class PluginServiceHandler extends PluginServiceGrpc.PluginServiceImplBase
 
   @Override
   public void register(RegisterRequest request, StreamObserver<RegisterResponse> response) {
-    offload(response, () -> registerNow(request, response));
+    // Once per process: a second Register (even from the agent) could repoint the broker client.
+    if (!registered.compareAndSet(false, true)) {
+      response.onError(
+          Status.FAILED_PRECONDITION
+              .withDescription("plugin " + plugin.name() + " is already registered; Register is accepted once per process")
+              .asRuntimeException());
+      return;
+    }
+    offload(response, () -> {
+      if (!registerNow(request, response)) {
+        registered.set(false);
+      }
+    });
   }
 
-  private void registerNow(RegisterRequest request, StreamObserver<RegisterResponse> response) {
+  /** @return whether the plugin is registered now */
+  private boolean registerNow(RegisterRequest request, StreamObserver<RegisterResponse> response) {
     JsonNode config;
     try {
       config = Json.tree(request.getConfig().getBytes(StandardCharsets.UTF_8));
@@ -69,7 +83,7 @@ final class PluginServiceHandler extends PluginServiceGrpc.PluginServiceImplBase
           Status.INVALID_ARGUMENT
               .withDescription("plugin " + plugin.name() + ": config is not JSON: " + e.getMessage())
               .asRuntimeException());
-      return;
+      return false;
     }
     if (!request.getBrokerAddress().isEmpty()) {
       try {
@@ -92,7 +106,7 @@ final class PluginServiceHandler extends PluginServiceGrpc.PluginServiceImplBase
           Status.FAILED_PRECONDITION
               .withDescription("plugin " + plugin.name() + " refused to register: " + e.getMessage())
               .asRuntimeException());
-      return;
+      return false;
     }
     RegisterResponse.Builder reply = RegisterResponse.newBuilder();
     for (Endpoint e : plugin.endpoints()) {
@@ -100,6 +114,7 @@ final class PluginServiceHandler extends PluginServiceGrpc.PluginServiceImplBase
     }
     response.onNext(reply.build());
     response.onCompleted();
+    return true;
   }
 
   @Override

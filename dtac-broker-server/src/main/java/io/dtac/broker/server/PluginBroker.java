@@ -12,6 +12,9 @@ import io.dtac.broker.server.internal.CallRouter;
 import io.dtac.broker.server.internal.CallerAuthInterceptor;
 import io.dtac.broker.server.internal.CredentialStore;
 import io.dtac.broker.server.internal.HealthMonitor;
+import io.dtac.broker.api.peer.PeerAttestation;
+import io.dtac.broker.api.peer.TcpSocketOwner;
+import io.dtac.broker.server.internal.LaunchedProcesses;
 import io.dtac.broker.server.internal.LoadedPlugin;
 import io.dtac.broker.server.internal.MetadataLimitInterceptor;
 import io.dtac.broker.server.internal.PluginDiscovery;
@@ -101,6 +104,8 @@ public final class PluginBroker implements AutoCloseable {
   private final PluginRegistry registry;
   private final CallRouter router;
   private final CredentialStore credentials = new CredentialStore();
+  /** The launched processes, when the kernel attests callers; null when credentials do. */
+  private final LaunchedProcesses processes;
   private final PolicyEngine policy;
   private final TlsMaterial tls;
   private final AuditLog audit;
@@ -120,6 +125,7 @@ public final class PluginBroker implements AutoCloseable {
 
   private PluginBroker(Builder b, PolicyEngine policy, TlsMaterial tls) {
     this.config = b;
+    this.processes = b.kernelIdentityInEffect() ? new LaunchedProcesses() : null;
     this.chains = new CallChains(b.maxCallDepth);
     ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, daemon("dtac-broker-timer"));
     t.setRemoveOnCancelPolicy(true);
@@ -176,10 +182,13 @@ public final class PluginBroker implements AutoCloseable {
             ServerInterceptors.intercept(
                 new AgentServiceImpl(gate, registry),
                 new CallChainInterceptor(chains),
-                new CallerAuthInterceptor(credentials, audit),
+                new CallerAuthInterceptor(processes, credentials, audit),
                 new MetadataLimitInterceptor()));
     ServerCredentials serverCredentials =
         tls == null ? InsecureServerCredentials.create() : tls.serverCredentials();
+    if (processes != null) {
+      serverCredentials = PeerAttestation.server(serverCredentials, processes::candidates);
+    }
     server =
         configure(
                 NettyServerBuilder.forAddress(
@@ -201,7 +210,8 @@ public final class PluginBroker implements AutoCloseable {
                 config.maxMessageSize),
             credentials,
             tls,
-            transports);
+            transports,
+            processes);
     supervisor.start(registry, launcher);
     if (config.pluginDirectory != null) {
       loadAll(PluginDiscovery.find(config.pluginDirectory));
@@ -589,7 +599,9 @@ public final class PluginBroker implements AutoCloseable {
     private AccessPolicy accessPolicy;
     private Path accessPolicyFile;
     private boolean watchAccessPolicyFile = true;
-    private boolean tlsEnabled = true;
+    /** null: TLS only where the kernel cannot attest callers. */
+    private Boolean tlsEnabled;
+    private boolean kernelIdentity = true;
     private Path tlsAuthorityCertificate;
     private Path tlsAuthorityKey;
     private Path auditFile;
@@ -633,13 +645,36 @@ public final class PluginBroker implements AutoCloseable {
     }
 
     /**
-     * Mutually authenticated TLS between the agent and its plugins, both ways; default true. With
-     * false, the broker and the agent's channels to plugins are plaintext on loopback (plugins
-     * are then identified by their credential alone, which travels in the clear).
+     * Mutually authenticated TLS between the agent and its plugins, both ways. Default: off where
+     * the kernel attests both ends of every connection (Linux: Unix sockets and loopback TCP,
+     * see {@link #kernelIdentity}), on elsewhere. With true, both hops use TLS with certificates
+     * made for the run, in addition to the kernel's attestation; with false, plaintext on loopback.
      */
     public Builder tls(boolean enabled) {
       this.tlsEnabled = enabled;
       return this;
+    }
+
+    /**
+     * Whether callers are identified by the kernel (default, where the OS offers it: the process
+     * at the other end of the connection, see the README's Security section) or, with {@code
+     * false}, by a per-launch credential handed to each plugin on its stdin. Turn it off only
+     * where {@code /proc} is restricted (e.g. mounted with {@code hidepid}); on an OS without
+     * {@code /proc/net/tcp} the credential is used anyway.
+     */
+    public Builder kernelIdentity(boolean enabled) {
+      this.kernelIdentity = enabled;
+      return this;
+    }
+
+    /** Whether the kernel attests callers with these settings on this OS. */
+    boolean kernelIdentityInEffect() {
+      return kernelIdentity && TcpSocketOwner.available();
+    }
+
+    /** TLS as set, or by default only where the kernel cannot attest both ends of a connection. */
+    boolean tlsInEffect() {
+      return tlsEnabled != null ? tlsEnabled : !kernelIdentityInEffect();
     }
 
     /**
@@ -848,7 +883,7 @@ public final class PluginBroker implements AutoCloseable {
         throw new IllegalArgumentException(
             "set either accessPolicy(...) or accessPolicyFile(...), not both");
       }
-      if (!tlsEnabled && tlsAuthorityCertificate != null) {
+      if (tlsEnabled != null && !tlsEnabled && tlsAuthorityCertificate != null) {
         throw new IllegalArgumentException(
             "tlsAuthority(...) is set but tls(false) turns TLS off; drop one of them");
       }
@@ -857,7 +892,7 @@ public final class PluginBroker implements AutoCloseable {
               ? PolicyEngine.fromFile(accessPolicyFile)
               : PolicyEngine.fixed(accessPolicy != null ? accessPolicy : AccessPolicy.allowAll());
       TlsMaterial tls = null;
-      if (tlsEnabled) {
+      if (tlsInEffect() || tlsAuthorityCertificate != null) {
         List<String> hosts = TlsMaterial.hostsFor(host);
         tls =
             tlsAuthorityCertificate != null
@@ -886,6 +921,7 @@ public final class PluginBroker implements AutoCloseable {
       c.accessPolicyFile = accessPolicyFile;
       c.watchAccessPolicyFile = watchAccessPolicyFile;
       c.tlsEnabled = tlsEnabled;
+      c.kernelIdentity = kernelIdentity;
       c.tlsAuthorityCertificate = tlsAuthorityCertificate;
       c.tlsAuthorityKey = tlsAuthorityKey;
       c.auditFile = auditFile;

@@ -11,12 +11,16 @@ import java.util.regex.Pattern;
  */
 public final class PluginConfig {
   private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
+  /** A POSIX user or group name, or a numeric id. */
+  private static final Pattern ACCOUNT = Pattern.compile("[a-z_][a-z0-9_-]{0,31}\\$?|[0-9]{1,10}");
 
   private final String fileStem;
   private final boolean enabled;
   private final String rootPath;
   private final String configJson;
   private final String expectedSha256;
+  private final String user;
+  private final String group;
 
   private PluginConfig(Builder b) {
     this.fileStem = b.fileStem;
@@ -24,6 +28,8 @@ public final class PluginConfig {
     this.rootPath = b.rootPath;
     this.configJson = b.configJson;
     this.expectedSha256 = b.expectedSha256;
+    this.user = b.user;
+    this.group = b.group;
   }
 
   /** Starts the configuration of the plugin file {@code fileStem + ".plugin"}. */
@@ -59,6 +65,16 @@ public final class PluginConfig {
     return Optional.ofNullable(expectedSha256);
   }
 
+  /** The OS user the plugin process runs as, if set (the agent must run as root). */
+  public Optional<String> user() {
+    return Optional.ofNullable(user);
+  }
+
+  /** The OS group the plugin process runs as, if set; else the user's own groups. */
+  public Optional<String> group() {
+    return Optional.ofNullable(group);
+  }
+
   /** Builds a {@link PluginConfig}. */
   public static final class Builder {
     private final String fileStem;
@@ -66,6 +82,8 @@ public final class PluginConfig {
     private String rootPath;
     private String configJson = "{}";
     private String expectedSha256;
+    private String user;
+    private String group;
 
     private Builder(String fileStem) {
       this.fileStem = Objects.requireNonNull(fileStem, "fileStem");
@@ -95,6 +113,23 @@ public final class PluginConfig {
       return this;
     }
 
+    /**
+     * Runs the plugin process as this OS user (a name or a numeric uid), as the DTAC agent's
+     * plugin configuration allows: the kernel then keeps it out of other plugins' processes and
+     * files. The agent must run as root; a plugin configured so under another agent fails to load
+     * with a message that says so. Default: the agent's own user.
+     */
+    public Builder user(String user) {
+      this.user = Objects.requireNonNull(user, "user");
+      return this;
+    }
+
+    /** Runs the plugin process with this primary group (name or gid); needs {@link #user}. */
+    public Builder group(String group) {
+      this.group = Objects.requireNonNull(group, "group");
+      return this;
+    }
+
     /** @throws IllegalArgumentException if a value is malformed */
     public PluginConfig build() {
       if (fileStem.isEmpty() || fileStem.contains("/")) {
@@ -105,6 +140,18 @@ public final class PluginConfig {
         throw new IllegalArgumentException(
             "expected SHA-256 of " + fileStem + ".plugin must be 64 hex digits, got '"
                 + expectedSha256 + "'");
+      }
+      if (user != null && !ACCOUNT.matcher(user).matches()) {
+        throw new IllegalArgumentException(
+            "user of " + fileStem + ".plugin must be a user name or a numeric uid, got '" + user + "'");
+      }
+      if (group != null && !ACCOUNT.matcher(group).matches()) {
+        throw new IllegalArgumentException(
+            "group of " + fileStem + ".plugin must be a group name or a numeric gid, got '" + group + "'");
+      }
+      if (group != null && user == null) {
+        throw new IllegalArgumentException(
+            "group of " + fileStem + ".plugin is set without a user; set user(...) too");
       }
       String trimmed = configJson.trim();
       if (!trimmed.startsWith("{") || !trimmed.endsWith("}")) {

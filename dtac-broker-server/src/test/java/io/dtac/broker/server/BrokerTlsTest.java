@@ -72,8 +72,8 @@ class BrokerTlsTest {
   }
 
   @Test
-  void tlsIsOnByDefaultAndAPlaintextConnectionFails() throws Exception {
-    try (PluginBroker broker = PluginBroker.builder().build().start()) {
+  void withTlsOnAPlaintextConnectionFails() throws Exception {
+    try (PluginBroker broker = PluginBroker.builder().tls(true).build().start()) {
       assertTrue(broker.tlsAuthorityCertificate().isPresent());
       assertEquals(Status.Code.UNAVAILABLE, listWith(broker, InsecureChannelCredentials.create()));
     }
@@ -82,7 +82,7 @@ class BrokerTlsTest {
   @Test
   void clientWithoutCertificateOrWithOneFromAnotherCaIsRefusedAtTheHandshake() throws Exception {
     TlsMaterial otherRun = TlsMaterial.generate(List.of());
-    try (PluginBroker broker = PluginBroker.builder().build().start()) {
+    try (PluginBroker broker = PluginBroker.builder().tls(true).build().start()) {
       String ca = broker.tlsAuthorityCertificate().orElseThrow();
       assertEquals(Status.Code.UNAVAILABLE, listWith(broker, tls(ca, null)));
       assertEquals(Status.Code.UNAVAILABLE, listWith(broker, tls(ca, otherRun.issuePlugin("impostor"))));
@@ -92,7 +92,7 @@ class BrokerTlsTest {
   @Test
   void brokerCertificateIsNotTrustedByAClientOfAnotherRun() throws Exception {
     TlsMaterial otherRun = TlsMaterial.generate(List.of());
-    try (PluginBroker broker = PluginBroker.builder().build().start()) {
+    try (PluginBroker broker = PluginBroker.builder().tls(true).build().start()) {
       assertEquals(
           Status.Code.UNAVAILABLE,
           listWith(broker, tls(otherRun.caPem(), otherRun.issuePlugin("client"))));
@@ -113,7 +113,7 @@ class BrokerTlsTest {
           listWith(broker, tls(Files.readString(caCert), client)),
           "through TLS with the user's CA; refused only for lack of a broker credential");
     }
-    try (PluginBroker other = PluginBroker.builder().build().start()) {
+    try (PluginBroker other = PluginBroker.builder().tls(true).build().start()) {
       assertEquals(Status.Code.UNAVAILABLE, listWith(other, tls(other.tlsAuthorityCertificate().orElseThrow(), client)));
     }
   }

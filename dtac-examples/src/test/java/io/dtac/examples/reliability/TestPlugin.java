@@ -201,8 +201,8 @@ public final class TestPlugin extends PluginBase {
         throw PluginException.invalidArgument("message is not a PluginCallRequest: " + e.getMessage());
       }
     }
+    // No credential: the broker knows this process from the kernel.
     Metadata headers = new Metadata();
-    headers.put(BrokerClient.CREDENTIAL_HEADER, System.getenv(BrokerClient.ENV_CREDENTIAL));
     String token = body.path("token").asText(r.parameter("token").orElse(""));
     if (!token.isEmpty()) {
       headers.put(Metadata.Key.of("dtac-call-token", Metadata.ASCII_STRING_MARSHALLER), token);

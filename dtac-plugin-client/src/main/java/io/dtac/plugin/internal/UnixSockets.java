@@ -6,6 +6,7 @@ import io.grpc.Grpc;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Server;
 import io.grpc.ServerCredentials;
+import io.grpc.ServerInterceptor;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
@@ -44,6 +45,16 @@ public final class UnixSockets {
    */
   public static Server startServer(
       Map<String, String> env, ServerCredentials credentials, PrintStream err, BindableService... services) {
+    return startServer(env, credentials, err, null, services);
+  }
+
+  /** Like {@link #startServer(Map, ServerCredentials, PrintStream, BindableService...)}, every call passing {@code interceptor} (null: none). */
+  public static Server startServer(
+      Map<String, String> env,
+      ServerCredentials credentials,
+      PrintStream err,
+      ServerInterceptor interceptor,
+      BindableService... services) {
     String offered = env.getOrDefault(ENV_SOCKET_DIR, "");
     if (offered.isEmpty()) {
       return null;
@@ -70,6 +81,9 @@ public final class UnixSockets {
               .directExecutor();
       for (BindableService s : services) {
         b.addService(s);
+      }
+      if (interceptor != null) {
+        b.intercept(interceptor);
       }
       return b.build().start();
     } catch (IOException | RuntimeException e) {

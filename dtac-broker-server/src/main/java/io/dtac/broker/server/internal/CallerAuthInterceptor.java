@@ -1,6 +1,8 @@
 package io.dtac.broker.server.internal;
 
 import io.dtac.broker.api.AgentServiceGrpc;
+import io.dtac.broker.api.peer.Peer;
+import io.dtac.broker.api.peer.PeerAttestation;
 import io.grpc.Context;
 import io.grpc.Contexts;
 import io.grpc.Grpc;
@@ -16,10 +18,15 @@ import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
 
 /**
- * Establishes who calls the broker: the {@code dtac-broker-credential} header must hold a
- * credential the agent issued to a running plugin; the plugin's name goes into the call's
- * {@link Context} ({@link CallerIdentity#current()}). Anything else is UNAUTHENTICATED: a process
- * the agent did not launch cannot use the broker, and a plugin cannot act as another.
+ * Establishes who calls the broker, and puts the plugin's name into the call's {@link Context}
+ * ({@link CallerIdentity#current()}). Anything else is UNAUTHENTICATED: a process the agent did
+ * not launch cannot use the broker, and a plugin cannot act as another.
+ *
+ * <p>Where the kernel attests peers (Linux: Unix sockets and loopback TCP, see {@code
+ * io.dtac.broker.api.peer}), the caller is the launched plugin process that opened the connection
+ * (or the plugin whose child did), found by process id; nothing the caller sends counts, and a
+ * {@code dtac-broker-credential} header is ignored. Elsewhere the header must hold the credential
+ * the agent handed the plugin on its stdin at launch.
  *
  * <p>Over TLS, a credential pinned to the certificate issued with it ({@link
  * CredentialStore#pinCertificate}) is accepted only on a connection whose client certificate is
@@ -29,15 +36,26 @@ public final class CallerAuthInterceptor implements ServerInterceptor {
   public static final Metadata.Key<String> CREDENTIAL_HEADER =
       Metadata.Key.of("dtac-broker-credential", Metadata.ASCII_STRING_MARSHALLER);
 
+  private final LaunchedProcesses processes;
   private final CredentialStore credentials;
   private final AuditLog audit;
 
   public CallerAuthInterceptor(CredentialStore credentials) {
-    this(credentials, null);
+    this(null, credentials, null);
   }
 
   /** @param audit where refused CallPlugin attempts are recorded; null: nowhere */
   public CallerAuthInterceptor(CredentialStore credentials, AuditLog audit) {
+    this(null, credentials, audit);
+  }
+
+  /**
+   * @param processes the launched plugin processes, when the broker's servers attest peers; null
+   *     to identify callers by credential only
+   * @param audit where refused CallPlugin attempts are recorded; null: nowhere
+   */
+  public CallerAuthInterceptor(LaunchedProcesses processes, CredentialStore credentials, AuditLog audit) {
+    this.processes = processes;
     this.credentials = credentials;
     this.audit = audit;
   }
@@ -45,6 +63,10 @@ public final class CallerAuthInterceptor implements ServerInterceptor {
   @Override
   public <Q, R> ServerCall.Listener<Q> interceptCall(
       ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+    Peer peer = PeerAttestation.peer(call);
+    if (processes != null) {
+      return byProcess(peer, call, headers, next);
+    }
     String presented = headers.get(CREDENTIAL_HEADER);
     if (presented == null) {
       return refuse(call,
@@ -61,6 +83,24 @@ public final class CallerAuthInterceptor implements ServerInterceptor {
       return refuse(call,
           "broker credential presented over a connection that is not authenticated with the TLS"
               + " certificate issued with it: a plugin may present only its own credential");
+    }
+    return Contexts.interceptCall(
+        CallerIdentity.withCaller(Context.current(), caller), call, headers, next);
+  }
+
+  private <Q, R> ServerCall.Listener<Q> byProcess(
+      Peer peer, ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+    if (peer == null || !peer.known()) {
+      return refuse(call,
+          "the broker cannot tell which process is calling ("
+              + (peer == null ? "this connection is not attested" : peer.problem())
+              + "); only plugins launched by this agent may call the broker");
+    }
+    String caller = processes.pluginFor(peer.pid());
+    if (caller == null) {
+      return refuse(call,
+          "process " + peer.pid() + " (uid " + peer.uid() + ") is not a plugin this agent launched,"
+              + " nor a child process of one: only plugins launched by this agent may call the broker");
     }
     return Contexts.interceptCall(
         CallerIdentity.withCaller(Context.current(), caller), call, headers, next);

@@ -8,6 +8,8 @@ import io.dtac.broker.api.RegisterResponse;
 import io.dtac.broker.server.PluginConfig;
 import io.dtac.broker.server.PluginInfo;
 import io.dtac.broker.server.PluginState;
+import io.dtac.broker.api.peer.PeerAttestation;
+import io.dtac.broker.api.peer.ProcessAncestry;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
@@ -32,8 +34,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class PluginLauncher {
   private static final Logger LOG = LoggerFactory.getLogger(PluginLauncher.class);
-  /** The environment variable carrying a plugin's broker credential (see BrokerClient). */
-  public static final String BROKER_CREDENTIAL_ENV = "DTAC_BROKER_CREDENTIAL";
   /** The plugin's TLS certificate (PEM, with the CA's after it), per the DTAC protocol. */
   public static final String TLS_CERT_ENV = "DTAC_TLS_CERT";
   /** The plugin's TLS private key (PEM), per the DTAC protocol. */
@@ -60,6 +60,7 @@ public final class PluginLauncher {
   private final CredentialStore credentials;
   private final TlsMaterial tls;
   private final Transports transports;
+  private final LaunchedProcesses processes;
 
   public PluginLauncher(PluginRegistry registry, Settings settings, CredentialStore credentials) {
     this(registry, settings, credentials, null);
@@ -68,21 +69,27 @@ public final class PluginLauncher {
   /** @param tls the run's certificates, or null to talk to plugins in plaintext */
   public PluginLauncher(
       PluginRegistry registry, Settings settings, CredentialStore credentials, TlsMaterial tls) {
-    this(registry, settings, credentials, tls, Transports.tcpOnly());
+    this(registry, settings, credentials, tls, Transports.tcpOnly(), null);
   }
 
-  /** @param transports how plugins are reached: Unix sockets for those that take the offer */
+  /**
+   * @param transports how plugins are reached: Unix sockets for those that take the offer
+   * @param processes where launched processes are registered when the kernel attests callers;
+   *     null to identify callers by a credential handed over on each plugin's stdin instead
+   */
   public PluginLauncher(
       PluginRegistry registry,
       Settings settings,
       CredentialStore credentials,
       TlsMaterial tls,
-      Transports transports) {
+      Transports transports,
+      LaunchedProcesses processes) {
     this.registry = registry;
     this.settings = settings;
     this.credentials = credentials;
     this.tls = tls;
     this.transports = transports;
+    this.processes = processes;
   }
 
   /** Loads {@code file}; returns the plugin if it reached RUNNING, else null. Never throws. */
@@ -149,13 +156,25 @@ public final class PluginLauncher {
     } catch (IOException | SecurityException e) {
       throw new LaunchFailed(e.getMessage(), 0);
     }
-    String credential = credentials.issue();
+    RunAs account = null;
     Map<String, String> env = new HashMap<>(settings.environment());
-    env.put(BROKER_CREDENTIAL_ENV, credential);
+    try {
+      if (config.user().isPresent()) {
+        account = RunAs.resolve(config.user().get(), config.group().orElse(null));
+        transports.offerTo(account, env);
+      }
+    } catch (IOException e) {
+      throw new LaunchFailed("refusing to launch " + fileName + ": " + e.getMessage(), 0);
+    }
+    // Where the kernel names the caller, a plugin gets no secret to identify itself by.
+    String credential = processes == null ? credentials.issue() : null;
+    if (credential != null) {
+      env.put(PluginEnvironment.CREDENTIAL_ON_STDIN, "true");
+    }
     TlsMaterial.Identity identity = issueTls(file, env);
     PluginProcess process;
     try {
-      process = PluginProcess.launch(file, env);
+      process = PluginProcess.launch(file, PluginEnvironment.of(System.getenv(), env, account), account, credential);
     } catch (IOException e) {
       throw new LaunchFailed("cannot start " + fileName + ": " + e.getMessage(), 0);
     }
@@ -172,14 +191,55 @@ public final class PluginLauncher {
     }
   }
 
-  /** Makes the launched process the plugin's: its credential now identifies the plugin. */
+  /** Makes the launched process the plugin's: its process id (or credential) now identifies the plugin. */
   private void adopt(LoadedPlugin plugin, Launch launch) {
-    plugin.credential(launch.credential());
-    if (launch.identity() != null) {
-      credentials.pinCertificate(launch.credential(), launch.identity().fingerprint());
+    if (processes != null) {
+      processes.register(launch.process().pid(), plugin.name());
     }
-    credentials.bind(launch.credential(), plugin.name());
+    if (launch.credential() != null) {
+      plugin.credential(launch.credential());
+      if (launch.identity() != null) {
+        credentials.pinCertificate(launch.credential(), launch.identity().fingerprint());
+      }
+      credentials.bind(launch.credential(), plugin.name());
+    }
     launch.process().renameLog(plugin.name());
+  }
+
+  /** The plugin's current process identifies it no more: its process id and credential are forgotten. */
+  private void revoke(LoadedPlugin plugin) {
+    credentials.revoke(plugin.credential());
+    PluginProcess process = plugin.process();
+    if (processes != null && process != null) {
+      processes.forget(process.pid());
+    }
+  }
+
+  /**
+   * What the agent dials the plugin with: where the kernel attests peers, a connection whose
+   * server is not the launched process (or a child of it) fails before Register is sent, so a
+   * socket put in its place by another process receives nothing.
+   */
+  private io.grpc.ChannelCredentials dialCredentials(PluginProcess process) {
+    io.grpc.ChannelCredentials base = tls == null ? InsecureChannelCredentials.create() : tls.channelCredentials();
+    if (processes == null) {
+      return base;
+    }
+    long pid = process.pid();
+    return PeerAttestation.client(
+        base,
+        () -> candidates(pid),
+        peer -> peer.known() && ProcessAncestry.isSelfOrDescendant(peer.pid(), pid)
+            ? null
+            : "the plugin's address is served by " + peer + ", not by the plugin process " + pid
+                + " the agent launched; refusing to talk to it");
+  }
+
+  private static java.util.Collection<Long> candidates(long pid) {
+    List<Long> pids = new ArrayList<>();
+    pids.add(pid);
+    ProcessHandle.of(pid).ifPresent(h -> h.descendants().forEach(d -> pids.add(d.pid())));
+    return pids;
   }
 
   /** Issues the plugin's TLS identity into {@code env}, when the run uses TLS; else null. */
@@ -208,10 +268,7 @@ public final class PluginLauncher {
     ManagedChannel channel;
     try {
       channel =
-          transports.dial(
-              info,
-              tls == null ? InsecureChannelCredentials.create() : tls.channelCredentials(),
-              settings.maxMessageSize());
+          transports.dial(info, dialCredentials(process), settings.maxMessageSize());
     } catch (IllegalArgumentException e) {
       fail(plugin, process, e.getMessage());
       return null;
@@ -266,7 +323,7 @@ public final class PluginLauncher {
       return;
     }
     ManagedChannel channel = plugin.channel();
-    credentials.revoke(plugin.credential());
+    revoke(plugin);
     // Only a live plugin fails here: a stopped one was stopped on purpose, a failed one already
     // says why (e.g. it stopped answering and was killed for it).
     if (registry.transitionFrom(plugin, LIVE, PluginState.FAILED, "process exited with code " + code)
@@ -289,7 +346,7 @@ public final class PluginLauncher {
     if (!registry.transitionFrom(plugin, Set.of(PluginState.RUNNING), PluginState.FAILED, why)) {
       return;
     }
-    credentials.revoke(plugin.credential());
+    revoke(plugin);
     if (channel != null) {
       channel.shutdownNow();
     }
@@ -308,7 +365,7 @@ public final class PluginLauncher {
   public boolean restart(LoadedPlugin plugin) {
     PluginProcess old = plugin.process();
     ManagedChannel oldChannel = plugin.channel();
-    credentials.revoke(plugin.credential());
+    revoke(plugin);
     plugin.detach();
     registry.transition(plugin, PluginState.RESTARTING, plugin.failure());
     // As on stop: calls in flight to the old process end now (UNAVAILABLE), and so does its log
@@ -342,7 +399,10 @@ public final class PluginLauncher {
   }
 
   private void fail(LoadedPlugin plugin, PluginProcess process, String why) {
-    credentials.revoke(plugin.credential());
+    revoke(plugin);
+    if (processes != null) {
+      processes.forget(process.pid());
+    }
     registry.transition(plugin, PluginState.FAILED, why);
     ManagedChannel channel = plugin.channel();
     if (channel != null) {
@@ -353,7 +413,7 @@ public final class PluginLauncher {
 
   /** Stops a plugin: state STOPPED, channel closed, process stopped. Idempotent. */
   public void stop(LoadedPlugin plugin) {
-    credentials.revoke(plugin.credential());
+    revoke(plugin);
     if (plugin.state() != PluginState.STOPPED) {
       registry.transition(plugin, PluginState.STOPPED, null);
     }

@@ -45,19 +45,30 @@ public final class PluginProcess {
   }
 
   /**
-   * Starts {@code file} with the protocol's environment plus {@code extraEnv}. Its stdin stays an
-   * open pipe for as long as the agent runs: the plugin exits when it closes.
+   * Starts {@code file} with exactly {@code env} (see {@link PluginEnvironment}), as {@code
+   * account} when not null. Its stdin stays an open pipe for as long as the agent runs: the plugin
+   * exits when it closes. {@code stdinLine}, when not null, is written to it first (the broker
+   * credential where the kernel cannot attest callers).
    */
-  public static PluginProcess launch(Path file, Map<String, String> extraEnv) throws IOException {
-    ProcessBuilder pb = new ProcessBuilder(file.toAbsolutePath().toString());
+  public static PluginProcess launch(Path file, Map<String, String> env, RunAs account, String stdinLine)
+      throws IOException {
+    String path = file.toAbsolutePath().toString();
+    ProcessBuilder pb = new ProcessBuilder(account == null ? List.of(path) : account.command(path));
     pb.directory(file.toAbsolutePath().getParent().toFile());
-    pb.environment().putAll(extraEnv);
-    pb.environment().put("DTAC_PLUGINS", "true");
-    pb.environment().put("DTAC_WATCH_STDIN", "true");
+    pb.environment().clear();
+    pb.environment().putAll(env);
     Process process = pb.start();
     PluginProcess p = new PluginProcess(file, process);
     p.pump(process.getInputStream(), "stdout", true);
     p.stderrPump = p.pump(process.getErrorStream(), "stderr", false);
+    if (stdinLine != null) {
+      try {
+        process.getOutputStream().write((stdinLine + "\n").getBytes(StandardCharsets.US_ASCII));
+        process.getOutputStream().flush();
+      } catch (IOException e) {
+        // it exited at once; the handshake step reports how
+      }
+    }
     return p;
   }
 

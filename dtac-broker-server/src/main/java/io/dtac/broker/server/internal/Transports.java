@@ -21,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -135,6 +136,32 @@ public final class Transports implements AutoCloseable {
         .withChildOption(ChannelOption.SO_KEEPALIVE, null);
   }
 
+  /**
+   * Prepares the Unix-socket offer for a plugin that runs as another OS user: a directory of its
+   * own inside the socket directory, owned by that user (mode 0700), in which it creates its
+   * socket, and the broker's socket made reachable to it (the socket directory becomes 0711:
+   * enterable, not listable; {@code broker.sock} 0666). Any process may then connect to the
+   * broker's socket, but only the plugins it launched are identified by it (the kernel names the
+   * caller), so other users' processes get UNAUTHENTICATED. Sets {@value #ENV_SOCKET_DIR} in
+   * {@code env} to the plugin's directory. Does nothing without Unix sockets.
+   *
+   * @throws IOException if the directory cannot be made or given to the user
+   */
+  public void offerTo(RunAs account, Map<String, String> env) throws IOException {
+    if (!unix()) {
+      return;
+    }
+    Files.setPosixFilePermissions(socketDir, PosixFilePermissions.fromString("rwx--x--x"));
+    Path broker = socketDir.resolve(BROKER_SOCKET);
+    if (Files.exists(broker, LinkOption.NOFOLLOW_LINKS)) {
+      Files.setPosixFilePermissions(broker, PosixFilePermissions.fromString("rw-rw-rw-"));
+    }
+    Path own = Files.createTempDirectory(socketDir, "u" + account.uid() + "-");
+    Files.setAttribute(own, "unix:gid", account.gid(), LinkOption.NOFOLLOW_LINKS);
+    Files.setAttribute(own, "unix:uid", account.uid(), LinkOption.NOFOLLOW_LINKS);
+    env.put(ENV_SOCKET_DIR, own.toString());
+  }
+
   /** The broker address a plugin that connected with {@code info} is given at Register. */
   public String brokerAddressFor(HandshakeParser.ConnectInfo info, String tcpAddress) {
     return info.unix() && unix() ? UNIX + socketDir.resolve(BROKER_SOCKET) : tcpAddress;
@@ -155,7 +182,8 @@ public final class Transports implements AutoCloseable {
           .build();
     }
     Path socket = Path.of(info.host()).normalize();
-    if (!unix() || !socket.getParent().equals(socketDir)) {
+    Path parent = socket.getParent();
+    if (!unix() || parent == null || !(parent.equals(socketDir) || socketDir.equals(parent.getParent()))) {
       throw new IllegalArgumentException(
           "it announced the Unix socket " + socket + ", but "
               + (unix() ? "the agent offered the directory " + socketDir : "the agent offered none")
