@@ -222,7 +222,11 @@ public final class AttackerPlugin extends PluginBase {
         h.put(Metadata.Key.of("dtac-broker-credential", Metadata.ASCII_STRING_MARSHALLER), credential);
         stub = stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(h));
       }
-      out.put("visible", stub.listPlugins(ListPluginsRequest.getDefaultInstance()).getPluginsList());
+      try {
+        out.put("visible", stub.listPlugins(ListPluginsRequest.getDefaultInstance()).getPluginsList());
+      } catch (StatusRuntimeException e) {
+        out.put("listCode", e.getStatus().getCode().name());
+      }
       stub.callPlugin(PluginCallRequest.newBuilder()
           .setPluginName(target).setMethod("hello").setAction("read").build());
       out.put("code", "OK");

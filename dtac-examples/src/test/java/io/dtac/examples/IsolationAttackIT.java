@@ -2,7 +2,6 @@ package io.dtac.examples;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -36,16 +35,24 @@ import org.junit.jupiter.api.TestInstance;
  */
 class IsolationAttackIT {
   private static final ObjectMapper JSON = new ObjectMapper();
-  /** What a plugin's environment may hold: the allow-list and the protocol's own variables. */
+  /** What a plugin's environment may hold: the allow-list, the protocol's variables, and PWD (its shell's). */
   private static final Set<String> ALLOWED =
       Set.of("PATH", "LANG", "LANGUAGE", "TZ", "HOME", "USER", "LOGNAME", "SHELL", "TMPDIR", "JAVA_HOME", "TERM",
-          "DTAC_PLUGIN_JAVA_OPTS", "DTAC_PLUGINS", "DTAC_WATCH_STDIN", "DTAC_AGENT_PID", "DTAC_UNIX_SOCKET_DIR");
+          "PWD", "DTAC_PLUGIN_JAVA_OPTS", "DTAC_PLUGINS", "DTAC_WATCH_STDIN", "DTAC_AGENT_PID", "DTAC_UNIX_SOCKET_DIR");
 
   @Nested
   @TestInstance(TestInstance.Lifecycle.PER_CLASS)
   class OverUnixSockets extends Attacks {
     OverUnixSockets() {
       super(true);
+    }
+
+    @Test
+    void theAgentRefusesToTalkToASocketServedByAnotherProcessThanThePlugin() {
+      var thief = broker.plugin("Thief").orElseThrow();
+      assertEquals(PluginState.FAILED, thief.state(), thief.toString());
+      assertTrue(thief.failure().orElseThrow().contains("not by the plugin process")
+          && thief.failure().orElseThrow().contains("refusing to talk to it"), thief.toString());
     }
   }
 
@@ -60,7 +67,7 @@ class IsolationAttackIT {
   abstract static class Attacks {
     private final boolean unix;
     private Path dir;
-    private PluginBroker broker;
+    PluginBroker broker;
     private Path audit;
 
     Attacks(boolean unix) {
@@ -73,6 +80,15 @@ class IsolationAttackIT {
       Path plugins = ExamplePlugins.copyTo(dir, "hello.plugin", "calculator.plugin");
       ExamplePlugins.script(plugins, "attacker.plugin",
           "exec " + Fixtures.javaCommand(AttackerPlugin.class.getName(), "Attacker"));
+      if (unix) {
+        // Announces a sibling's socket as its own, hoping the agent talks to the sibling as it.
+        ExamplePlugins.script(plugins, "thief.plugin", String.join("\n",
+            "while :; do",
+            "  for s in \"$DTAC_UNIX_SOCKET_DIR\"/p*.sock; do",
+            "    [ -S \"$s\" ] && echo \"CONNECT{{Thief:thief:grpc:unix:$s:0:plug_api_1.0:[tls=false]}}\" && exec sleep 60",
+            "  done",
+            "done"));
+      }
       audit = dir.resolve("audit.jsonl");
       broker = PluginBroker.builder()
           .pluginDirectory(plugins)
@@ -84,7 +100,8 @@ class IsolationAttackIT {
               .build())
           .build()
           .start();
-      broker.plugins().forEach(p -> assertEquals(PluginState.RUNNING, p.state(), p.toString()));
+      broker.plugins().stream().filter(p -> !p.name().equals("Thief"))
+          .forEach(p -> assertEquals(PluginState.RUNNING, p.state(), p.toString()));
     }
 
     @AfterAll
@@ -212,7 +229,7 @@ class IsolationAttackIT {
       Map<String, Object> r = AttackerPlugin.callBroker(address, "HelloPlugin", "");
       assertEquals("UNAUTHENTICATED", r.get("code"), r.toString());
       assertTrue(r.get("message").toString().contains("is not a plugin this agent launched"), r.toString());
-      assertFalse(r.containsKey("visible"), "ListPlugins was refused too: " + r);
+      assertEquals("UNAUTHENTICATED", r.get("listCode"), "ListPlugins was refused too: " + r);
       List<JsonNode> records = auditUpToNow();
       assertEquals(before + 1, count(records, x -> x.get("caller").asText().equals("unauthenticated")),
           "one record for the refused CallPlugin");

@@ -61,7 +61,7 @@ public final class PeerAttestation {
     InternalProtocolNegotiator.ServerFactory factory = InternalNettyServerCredentials.toNegotiator(inner);
     return InternalNettyServerCredentials.create(
         (InternalProtocolNegotiator.ServerFactory) pool ->
-            new Negotiator(factory.newNegotiator(pool), channel -> find(channel, tcpCandidates), null));
+            new Negotiator(factory.newNegotiator(pool), channel -> find(channel, tcpCandidates, false), null));
   }
 
   /**
@@ -76,7 +76,7 @@ public final class PeerAttestation {
         new InternalProtocolNegotiator.ClientFactory() {
           @Override
           public InternalProtocolNegotiator.ProtocolNegotiator newNegotiator() {
-            return new Negotiator(factory.newNegotiator(), channel -> find(channel, tcpCandidates), check);
+            return new Negotiator(factory.newNegotiator(), channel -> find(channel, tcpCandidates, true), check);
           }
 
           @Override
@@ -91,8 +91,11 @@ public final class PeerAttestation {
     return call.getAttributes().get(PEER);
   }
 
-  /** The peer of a connected channel: its Unix socket credentials, or its TCP socket's owner. */
-  static Peer find(Channel channel, Supplier<Collection<Long>> tcpCandidates) {
+  /**
+   * The peer of a connected channel: its Unix socket credentials, or the owner of its TCP socket
+   * (for a client: of the server's listening socket).
+   */
+  static Peer find(Channel channel, Supplier<Collection<Long>> tcpCandidates, boolean client) {
     if (channel instanceof EpollDomainSocketChannel) {
       try {
         PeerCredentials c = ((EpollDomainSocketChannel) channel).peerCredentials();
@@ -109,7 +112,9 @@ public final class PeerAttestation {
       if (!peer.getAddress().isLoopbackAddress()) {
         return Peer.unknown(Peer.TCP, "the connection comes from " + peer + ", not from this host's loopback");
       }
-      return TcpSocketOwner.find(self, peer, tcpCandidates.get());
+      return client
+          ? TcpSocketOwner.findListener(peer, tcpCandidates.get())
+          : TcpSocketOwner.find(self, peer, tcpCandidates.get());
     }
     return Peer.unknown("transport", "no process can be attested on a " + channel.getClass().getSimpleName());
   }

@@ -38,7 +38,7 @@ public final class TcpSocketOwner {
     }
     long[] socket = null;
     for (String table : List.of("net/tcp", "net/tcp6")) {
-      socket = findSocket(PROC.resolve(table), peer, self);
+      socket = findSocket(PROC.resolve(table), peer, self, false);
       if (socket != null) {
         break;
       }
@@ -46,6 +46,32 @@ public final class TcpSocketOwner {
     if (socket == null) {
       return Peer.unknown(Peer.TCP, "no socket from " + peer + " to " + self + " in /proc/net/tcp");
     }
+    return owner(socket, peer, candidates);
+  }
+
+  /**
+   * The process among {@code candidates} that listens on {@code server}: what a client checks,
+   * since the server's end of a new connection may not be accepted (in its file table) yet when
+   * the client's end is connected.
+   */
+  public static Peer findListener(InetSocketAddress server, Collection<Long> candidates) {
+    if (!available()) {
+      return Peer.unknown(Peer.TCP, "this system has no /proc/net/tcp");
+    }
+    long[] socket = null;
+    for (String table : List.of("net/tcp", "net/tcp6")) {
+      socket = findSocket(PROC.resolve(table), server, null, true);
+      if (socket != null) {
+        break;
+      }
+    }
+    if (socket == null) {
+      return Peer.unknown(Peer.TCP, "nothing listens on " + server + " in /proc/net/tcp");
+    }
+    return owner(socket, server, candidates);
+  }
+
+  private static Peer owner(long[] socket, InetSocketAddress peer, Collection<Long> candidates) {
     long inode = socket[0];
     int uid = (int) socket[1];
     String link = "socket:[" + inode + "]";
@@ -57,8 +83,11 @@ public final class TcpSocketOwner {
     return Peer.unknown(Peer.TCP, "the socket from " + peer + " (uid " + uid + ") belongs to none of the processes it may come from");
   }
 
-  /** {inode, uid} of the socket whose local address is {@code local} and remote {@code remote}. */
-  private static long[] findSocket(Path table, InetSocketAddress local, InetSocketAddress remote) {
+  /**
+   * {inode, uid} of the socket whose local address is {@code local} and remote {@code remote},
+   * or of the socket listening on {@code local} (its address, or any address, and its port).
+   */
+  private static long[] findSocket(Path table, InetSocketAddress local, InetSocketAddress remote, boolean listening) {
     List<String> lines;
     try {
       lines = Files.readAllLines(table);
@@ -70,11 +99,23 @@ public final class TcpSocketOwner {
       if (f.length < 10) {
         continue;
       }
-      if (same(f[1], local) && same(f[2], remote)) {
+      boolean match = listening
+          ? f[3].equals(LISTEN) && (same(f[1], local) || sameWildcard(f[1], local.getPort()))
+          : same(f[1], local) && same(f[2], remote);
+      if (match) {
         return new long[] {Long.parseLong(f[9]), Long.parseLong(f[7])};
       }
     }
     return null;
+  }
+
+  private static final String LISTEN = "0A";
+
+  /** Whether the /proc/net hex address is the wildcard address with {@code port}. */
+  private static boolean sameWildcard(String hex, int port) {
+    int colon = hex.indexOf(':');
+    InetAddress parsed = address(hex.substring(0, colon));
+    return parsed != null && parsed.isAnyLocalAddress() && Integer.parseInt(hex.substring(colon + 1), 16) == port;
   }
 
   /** Whether the /proc/net hex address "HEXADDR:HEXPORT" is {@code a}. */

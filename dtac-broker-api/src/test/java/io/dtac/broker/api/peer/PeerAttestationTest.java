@@ -126,6 +126,18 @@ class PeerAttestationTest {
   }
 
   @Test
+  void tcpClientChecksTheProcessListeningOnTheServersPort() throws Exception {
+    assumeTrue(TcpSocketOwner.available(), "needs /proc/net/tcp");
+    int port = startTcp(List.of(SELF));
+    ChannelCredentials checked =
+        PeerAttestation.client(
+            InsecureChannelCredentials.create(), () -> List.of(SELF), peer -> peer.pid() == SELF ? null : "not me: " + peer);
+    channel = NettyChannelBuilder.forAddress("127.0.0.1", port, checked).build();
+    AgentServiceGrpc.newBlockingStub(channel).listPlugins(ListPluginsRequest.getDefaultInstance());
+    assertEquals(SELF, seen.get().pid());
+  }
+
+  @Test
   void procNetAddressesParse() throws Exception {
     assertEquals(InetAddress.getByName("127.0.0.1"), TcpSocketOwner.address("0100007F"));
     assertEquals(InetAddress.getByName("127.0.0.1"), TcpSocketOwner.address("0000000000000000FFFF00000100007F"));

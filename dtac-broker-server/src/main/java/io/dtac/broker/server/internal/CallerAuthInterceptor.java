@@ -92,9 +92,9 @@ public final class CallerAuthInterceptor implements ServerInterceptor {
       Peer peer, ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
     if (peer == null || !peer.known()) {
       return refuse(call,
-          "the broker cannot tell which process is calling ("
+          "the calling process is not a plugin this agent launched, nor a child process of one ("
               + (peer == null ? "this connection is not attested" : peer.problem())
-              + "); only plugins launched by this agent may call the broker");
+              + "): only plugins launched by this agent may call the broker");
     }
     String caller = processes.pluginFor(peer.pid());
     if (caller == null) {
