@@ -50,7 +50,7 @@ public final class AgentPeer {
     } catch (NumberFormatException e) {
       // not launched by a dtac-broker agent: the parent is the agent
     }
-    return new AgentPeer(agent, agent > 1 && TcpSocketOwner.available());
+    return new AgentPeer(agent, agent > 0 && TcpSocketOwner.available());
   }
 
   /** Whether this plugin can check who connects (an attesting OS and a known agent). */
@@ -98,7 +98,8 @@ public final class AgentPeer {
 
   private String refusal(Peer peer) {
     if (peer == null || !peer.known()) {
-      return "the connecting process is unknown (" + (peer == null ? "not attested" : peer.problem()) + ")";
+      return "the connecting process is not the agent (process " + agentPid + "): "
+          + (peer == null ? "the connection is not attested" : peer.problem());
     }
     return peer.pid() == agentPid ? null : "process " + peer.pid() + " is not the agent (process " + agentPid + ")";
   }
