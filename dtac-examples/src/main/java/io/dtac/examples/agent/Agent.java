@@ -38,9 +38,9 @@ final class Agent implements AutoCloseable {
             .pluginDirectory(pluginsDir)
             .callTimeout(config.callTimeout())
             .handshakeTimeout(config.handshakeTimeout())
-            .tls(config.tls())
             .auditFile(auditFile)
             .listener(listener);
+    config.tls().ifPresent(b::tls);
     config.accessPolicyFile().ifPresent(b::accessPolicyFile);
     config.plugins().forEach(b::pluginConfig);
     this.broker = b.build();

@@ -35,12 +35,14 @@ import java.util.regex.Pattern;
  *   "handshake_timeout": "30s",        // how long a plugin may take to start
  *   "threads": 16,                     // requests served at once
  *   "access_policy_file": "policy.yaml", // who may call whom (JSON or YAML); reloaded on change
- *   "tls": true,                       // TLS between agent and plugins; false for legacy plugins
+ *   "tls": true,                       // TLS between agent and plugins (default: the broker's)
  *   "plugins": {                       // per plugin file, by its name without ".plugin"
  *     "hello": {
  *       "enabled": true,
  *       "root_path": "hello",          // serve under /plugins/ROOT_PATH instead of its own
  *       "sha256": "...",               // refuse to launch a file with another hash
+ *       "user": "nobody",              // run it as this OS user (the agent must be root)
+ *       "group": "nogroup",            // and this group (default: the user's)
  *       "config": {"message": "Hi"}    // handed to the plugin in RegisterRequest.config
  *     }
  *   }
@@ -60,7 +62,7 @@ final class AgentConfig {
   private static final Set<String> KEYS =
       Set.of("port", "plugins_dir", "max_body_bytes", "call_timeout", "handshake_timeout",
           "threads", "plugins", "access_policy_file", "tls");
-  private static final Set<String> PLUGIN_KEYS = Set.of("enabled", "root_path", "sha256", "config");
+  private static final Set<String> PLUGIN_KEYS = Set.of("enabled", "root_path", "sha256", "config", "user", "group");
   private static final Pattern DURATION = Pattern.compile("([0-9]{1,9})(ms|s|m|h|d)");
 
   private final OptionalInt port;
@@ -71,7 +73,8 @@ final class AgentConfig {
   private final int threads;
   private final List<PluginConfig> plugins;
   private Optional<Path> accessPolicyFile = Optional.empty();
-  private boolean tls = true;
+  /** null: the broker's default (TLS only where the kernel cannot attest callers). */
+  private Boolean tls;
 
   private AgentConfig(
       OptionalInt port,
@@ -169,8 +172,9 @@ final class AgentConfig {
   }
 
   /** Whether agent-plugin traffic uses TLS (default true). */
-  boolean tls() {
-    return tls;
+  /** TLS between agent and plugins as configured; empty: the broker's default. */
+  java.util.Optional<Boolean> tls() {
+    return java.util.Optional.ofNullable(tls);
   }
 
   private static PluginConfig plugin(String where, String stem, JsonNode node) {
@@ -190,6 +194,12 @@ final class AgentConfig {
     }
     if (node.has("sha256")) {
       b.expectedSha256(text(where, node, "sha256"));
+    }
+    if (node.has("user")) {
+      b.user(text(where, node, "user"));
+    }
+    if (node.has("group")) {
+      b.group(text(where, node, "group"));
     }
     if (node.has("config")) {
       if (!node.get("config").isObject()) {

@@ -29,7 +29,8 @@ class AgentConfigTest {
   void everyKeyIsRead() throws IOException {
     AgentConfig c = AgentConfig.read(write("{\"port\": 9000, \"plugins_dir\": \"p\", \"max_body_bytes\": 10,"
         + " \"call_timeout\": \"2s\", \"handshake_timeout\": \"1m\", \"threads\": 4,"
-        + " \"plugins\": {\"hello\": {\"config\": {\"message\": \"Hi\"}, \"root_path\": \"hi\"},"
+        + " \"plugins\": {\"hello\": {\"config\": {\"message\": \"Hi\"}, \"root_path\": \"hi\","
+        + " \"user\": \"nobody\", \"group\": \"nogroup\"},"
         + " \"calculator\": {\"enabled\": false}}}"));
     assertEquals(9000, c.port().getAsInt());
     assertEquals(tmp.resolve("p"), c.pluginsDir().orElseThrow());
@@ -41,6 +42,8 @@ class AgentConfigTest {
     assertEquals("hello", hello.fileStem());
     assertEquals("{\"message\":\"Hi\"}", hello.configJson());
     assertEquals("hi", hello.rootPath().orElseThrow());
+    assertEquals("nobody", hello.user().orElseThrow());
+    assertEquals("nogroup", hello.group().orElseThrow());
     assertFalse(c.plugins().get(1).enabled());
   }
 
@@ -48,10 +51,10 @@ class AgentConfigTest {
   void accessPolicyFileIsRelativeToTheConfigFileAndTlsCanBeTurnedOff() throws IOException {
     AgentConfig c = AgentConfig.read(write("{\"access_policy_file\": \"policy.yaml\", \"tls\": false}"));
     assertEquals(tmp.resolve("policy.yaml"), c.accessPolicyFile().orElseThrow());
-    assertFalse(c.tls());
+    assertFalse(c.tls().orElseThrow());
     AgentConfig d = AgentConfig.read(write("{}"));
     assertTrue(d.accessPolicyFile().isEmpty());
-    assertTrue(d.tls(), "TLS is on by default");
+    assertTrue(d.tls().isEmpty(), "without the key, the broker's default applies");
     assertTrue(error("{\"tls\": \"no\"}").contains("'tls' must be true or false"));
   }
 
@@ -72,6 +75,8 @@ class AgentConfigTest {
     assertTrue(error("{\"plugins\": {\"hello\": {\"config\": 3}}}").contains("plugins.hello.config must be a JSON object"));
     assertTrue(error("{\"plugins\": {\"hello\": {\"sha\": 3}}}").contains("plugins.hello: unknown key 'sha'"));
     assertTrue(error("{\"plugins\": {\"hello\": {\"sha256\": \"abc\"}}}").contains("must be 64 hex digits"));
+    assertTrue(error("{\"plugins\": {\"hello\": {\"user\": \"no body\"}}}").contains("must be a user name or a numeric uid"));
+    assertTrue(error("{\"plugins\": {\"hello\": {\"group\": \"nogroup\"}}}").contains("set without a user"));
     assertTrue(error("{\"port\": 1} x").contains("is not valid JSON"));
     assertTrue(error("[]").contains("must hold a JSON object"));
     String missing = assertThrows(IllegalArgumentException.class,
