@@ -124,7 +124,7 @@ class AuditTrailTest {
           () -> broker.stub(calculator).callPlugin(call("HelloPlugin", "nothing", "read", "")));
       assertThrows(StatusRuntimeException.class,
           () -> broker.stub("forged").callPlugin(call("HelloPlugin", "hello", "read", "")));
-      broker.gate.call("HelloPlugin", "hello", "read", EndpointRequest.getDefaultInstance()).get();
+      broker.hostCall("HelloPlugin", "hello", "read");
     }
     List<JsonNode> r = records(file);
     assertEquals(5, r.size());
@@ -164,7 +164,7 @@ class AuditTrailTest {
     for (int run = 0; run < 2; run++) {
       try (InProcessBroker broker = new InProcessBroker(PolicyEngine.fixed(POLICY), file)) {
         broker.plugins.add("HelloPlugin", "read:hello");
-        broker.gate.call("HelloPlugin", "hello", "read", EndpointRequest.getDefaultInstance()).get();
+        broker.hostCall("HelloPlugin", "hello", "read");
       }
     }
     assertEquals(2, records(file).size());
