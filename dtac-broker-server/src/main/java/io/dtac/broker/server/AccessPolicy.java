@@ -1,5 +1,6 @@
 package io.dtac.broker.server;
 
+import io.dtac.broker.server.internal.PluginNames;
 import io.dtac.broker.server.internal.PolicyFileReader;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -20,7 +21,9 @@ import java.util.regex.Pattern;
  * When no rule matches, the default effect decides.
  *
  * <p>Patterns are case-sensitive globs in which {@code *} matches any run of characters
- * ({@code "*"}, {@code "Calc*"}). The operation is {@code ACTION:PATH}, the key the protocol uses
+ * ({@code "*"}, {@code "Calc*"}). Caller and target patterns hold only characters plugin names
+ * hold, plus {@code *}; no pattern has whitespace at its start or end. A pattern that could never
+ * match is refused when the policy is built or read, naming the rule and the field. The operation is {@code ACTION:PATH}, the key the protocol uses
  * for an endpoint, e.g. {@code read:hello}; {@code *:hello}, {@code read:*} and {@code *} are
  * operation patterns too.
  *
@@ -44,8 +47,9 @@ import java.util.regex.Pattern;
  * </pre>
  *
  * <p>A policy governs plugin callers. Calls the host application makes itself through {@link
- * PluginBroker#call} (caller "agent") are not subject to it: the host has its own front door (the
- * REST gateway's authentication) and already controls every plugin.
+ * PluginBroker#call} (shown as caller "agent", a name no plugin may take) are not subject to it:
+ * the host has its own front door (the REST gateway's authentication) and already controls every
+ * plugin.
  *
  * <p>Immutable and thread-safe.
  */
@@ -148,12 +152,15 @@ public final class AccessPolicy {
      * @param caller a glob over caller plugin names
      * @param target a glob over target plugin names
      * @param operation {@code ACTION:PATH} globs, or {@code *}
-     * @throws IllegalArgumentException if a pattern is empty or the operation is malformed
+     * @throws IllegalArgumentException naming the field, if one is empty or has whitespace at
+     *     its start or end, if a name pattern holds a character no plugin name holds (see {@link
+     *     PluginNames}) or is a name the broker reserves, or if the operation is malformed: such
+     *     a pattern would never match
      */
     public Rule(String id, String caller, String target, String operation, Effect effect) {
       this.id = requireText(id, "id");
-      this.caller = requireText(caller, "caller");
-      this.target = requireText(target, "target");
+      this.caller = namePattern(caller, "caller");
+      this.target = namePattern(target, "target");
       this.operation = checkOperation(requireText(operation, "operation"));
       this.effect = Objects.requireNonNull(effect, "effect");
       this.callerPattern = glob(caller);
@@ -194,9 +201,36 @@ public final class AccessPolicy {
 
     private static String requireText(String value, String field) {
       if (value == null || value.isBlank()) {
-        throw new IllegalArgumentException("rule field '" + field + "' is empty; use '*' to match anything");
+        throw new IllegalArgumentException(
+            "rule field '" + field + "' is empty; "
+                + (field.equals("id") ? "name the rule" : "use '*' to match anything"));
       }
-      return value.strip();
+      if (!value.equals(value.strip())) {
+        throw new IllegalArgumentException(
+            field + " '" + value + "' has whitespace at its start or end; patterns match exactly,"
+                + " so it would not match '" + value.strip() + "': write it without");
+      }
+      return value;
+    }
+
+    private static String namePattern(String value, String field) {
+      requireText(value, field);
+      for (int i = 0; i < value.length(); i++) {
+        char c = value.charAt(i);
+        if (c != '*' && !PluginNames.nameChar(c)) {
+          throw new IllegalArgumentException(
+              field + " '" + value + "' holds " + PluginNames.describe(c) + ", which no plugin name"
+                  + " holds, so it would never match; plugin names are " + PluginNames.RULE
+                  + ", and '*' matches any run of characters");
+        }
+      }
+      if (!value.contains("*") && PluginNames.isReserved(value)) {
+        throw new IllegalArgumentException(
+            field + " '" + value + "' is a name the broker reserves for itself and no plugin can"
+                + " have, so it would never match (the host's own calls are not subject to the"
+                + " policy)");
+      }
+      return value;
     }
 
     private static String checkOperation(String operation) {
@@ -292,14 +326,35 @@ public final class AccessPolicy {
       return this;
     }
 
-    /** Adds an allowing rule; see {@link Rule#Rule}. */
+    /**
+     * Adds an allowing rule; see {@link Rule#Rule}.
+     *
+     * @throws IllegalArgumentException naming the rule (position and id) and the field
+     */
     public Builder allow(String id, String caller, String target, String operation) {
-      return rule(new Rule(id, caller, target, operation, Effect.ALLOW));
+      return add(id, caller, target, operation, Effect.ALLOW);
     }
 
-    /** Adds a denying rule; see {@link Rule#Rule}. */
+    /**
+     * Adds a denying rule; see {@link Rule#Rule}.
+     *
+     * @throws IllegalArgumentException naming the rule (position and id) and the field
+     */
     public Builder deny(String id, String caller, String target, String operation) {
-      return rule(new Rule(id, caller, target, operation, Effect.DENY));
+      return add(id, caller, target, operation, Effect.DENY);
+    }
+
+    private Builder add(String id, String caller, String target, String operation, Effect effect) {
+      Rule r;
+      try {
+        r = new Rule(id, caller, target, operation, effect);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(
+            "rule " + (rules.size() + 1) + (id == null ? "" : " ('" + id + "')") + " of " + source
+                + ": " + e.getMessage(),
+            e);
+      }
+      return rule(r);
     }
 
     /** Where the policy comes from, for messages; default "the broker's builder". */

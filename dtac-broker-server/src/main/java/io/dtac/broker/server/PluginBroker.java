@@ -1,15 +1,17 @@
 package io.dtac.broker.server;
 
+import com.google.common.util.concurrent.ListenableFuture;
 import io.dtac.broker.api.EndpointRequest;
 import io.dtac.broker.api.EndpointResponse;
 import io.dtac.broker.api.ListPluginsResponse;
+import io.dtac.broker.server.internal.AgentServiceChain;
 import io.dtac.broker.server.internal.AgentServiceImpl;
 import io.dtac.broker.server.internal.AuditLog;
-import io.dtac.broker.server.internal.CallChainInterceptor;
 import io.dtac.broker.server.internal.CallChains;
 import io.dtac.broker.server.internal.CallGate;
 import io.dtac.broker.server.internal.CallRouter;
 import io.dtac.broker.server.internal.CallerAuthInterceptor;
+import io.dtac.broker.server.internal.CallerIdentity;
 import io.dtac.broker.server.internal.CredentialStore;
 import io.dtac.broker.server.internal.HealthMonitor;
 import io.dtac.broker.api.peer.PeerAttestation;
@@ -22,14 +24,13 @@ import io.dtac.broker.server.internal.PluginLauncher;
 import io.dtac.broker.server.internal.PluginRegistry;
 import io.dtac.broker.server.internal.PluginSupervisor;
 import io.dtac.broker.server.internal.PolicyEngine;
-import io.dtac.broker.server.internal.RequestGuard;
 import io.dtac.broker.server.internal.ShutdownGate;
 import io.dtac.broker.server.internal.TlsMaterial;
 import io.dtac.broker.server.internal.Transports;
+import io.grpc.Context;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
 import io.grpc.ServerCredentials;
-import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -178,12 +179,11 @@ public final class PluginBroker implements AutoCloseable {
       policy.startWatching();
     }
     ServerServiceDefinition agentService =
-        RequestGuard.guard(
-            ServerInterceptors.intercept(
-                new AgentServiceImpl(gate, registry),
-                new CallChainInterceptor(chains),
-                new CallerAuthInterceptor(processes, credentials, audit),
-                new MetadataLimitInterceptor()));
+        AgentServiceChain.of(
+            new AgentServiceImpl(gate, registry),
+            new CallerAuthInterceptor(processes, credentials, audit),
+            chains,
+            audit);
     ServerCredentials serverCredentials =
         tls == null ? InsecureServerCredentials.create() : tls.serverCredentials();
     if (processes != null) {
@@ -491,7 +491,16 @@ public final class PluginBroker implements AutoCloseable {
           Status.UNAVAILABLE.withDescription("the broker is not started").asRuntimeException());
     }
     CompletableFuture<EndpointResponse> result = new CompletableFuture<>();
-    var routed = gate.call(pluginName, path, action, request, timeout);
+    // Only the host holds this object: its calls are host calls because they come this way,
+    // whatever name anything claims.
+    Context host = CallerIdentity.asHost(Context.current());
+    Context previous = host.attach();
+    ListenableFuture<EndpointResponse> routed;
+    try {
+      routed = gate.call(pluginName, path, action, request, timeout);
+    } finally {
+      host.detach(previous);
+    }
     routed.addListener(
         () -> {
           try {

@@ -90,7 +90,8 @@ class AccessPolicyTest {
         assertThrows(IllegalArgumentException.class,
             () -> AccessPolicy.builder().allow("x", "A", "B", "hello"));
     assertEquals(
-        "operation 'hello' must be ACTION:PATH (e.g. read:hello, *:hello, read:*) or *",
+        "rule 1 ('x') of the broker's builder: operation 'hello' must be ACTION:PATH (e.g."
+            + " read:hello, *:hello, read:*) or *",
         noColon.getMessage());
     IllegalArgumentException badAction =
         assertThrows(IllegalArgumentException.class,
@@ -104,6 +105,91 @@ class AccessPolicyTest {
         assertThrows(IllegalArgumentException.class,
             () -> AccessPolicy.builder().allow("x", "A", "B", "*").deny("x", "C", "D", "*").build());
     assertTrue(twice.getMessage().contains("two rules have the id 'x'"));
+  }
+
+  @Test
+  void patternsWithWhitespaceAtTheirEndsAreRefusedByTheBuilderNamingTheRuleAndField() {
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class,
+            () -> AccessPolicy.builder()
+                .allow("ok", "A", "B", "*")
+                .deny("calc-off", "CalculatorPlugin ", "SecretPlugin", "*"));
+    assertEquals(
+        "rule 2 ('calc-off') of the broker's builder: caller 'CalculatorPlugin ' has whitespace at"
+            + " its start or end; patterns match exactly, so it would not match 'CalculatorPlugin':"
+            + " write it without",
+        e.getMessage());
+    assertTrue(
+        assertThrows(IllegalArgumentException.class,
+                () -> AccessPolicy.builder().deny("t", "A", "\tB", "*"))
+            .getMessage().startsWith("rule 1 ('t') of the broker's builder: target '\tB' has whitespace"));
+    assertTrue(
+        assertThrows(IllegalArgumentException.class,
+                () -> AccessPolicy.builder().deny("o", "A", "B", "read:hello "))
+            .getMessage().startsWith("rule 1 ('o') of the broker's builder: operation 'read:hello ' has whitespace"));
+    assertTrue(
+        assertThrows(IllegalArgumentException.class,
+                () -> AccessPolicy.builder().deny(" i", "A", "B", "*"))
+            .getMessage().startsWith("rule 1 (' i') of the broker's builder: id ' i' has whitespace"));
+  }
+
+  @Test
+  void patternsWithCharactersNoPluginNameHoldsAreRefused() {
+    String[][] cases = {
+      {"Hello Plugin", "a space"},
+      {"A>B", "'>'"},
+      {"Calc:*", "':'"},
+      {"a/b", "'/'"},
+      {"Caf\u00e9", "the character U+00E9"},
+    };
+    for (String[] c : cases) {
+      IllegalArgumentException e =
+          assertThrows(IllegalArgumentException.class, () -> AccessPolicy.builder().deny("r", c[0], "B", "*"));
+      assertEquals(
+          "rule 1 ('r') of the broker's builder: caller '" + c[0] + "' holds " + c[1] + ", which no"
+              + " plugin name holds, so it would never match; plugin names are letters, digits, '.', '_'"
+              + " and '-', starting with a letter or digit, at most 128 characters, and '*' matches any"
+              + " run of characters",
+          e.getMessage());
+    }
+  }
+
+  @Test
+  void reservedNamesAreRefusedAsPatternsButMayStartOne() {
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> AccessPolicy.builder().allow("h", "agent", "B", "*"));
+    assertTrue(e.getMessage().startsWith(
+        "rule 1 ('h') of the broker's builder: caller 'agent' is a name the broker reserves"), e.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> AccessPolicy.builder().allow("u", "A", "Unauthenticated", "*"));
+    AccessPolicy p = AccessPolicy.builder().deny("agents", "agent*", "*", "*").build();
+    assertFalse(p.decide("agentSmith", "B", "read", "x").allowed());
+  }
+
+  @Test
+  void policyFilesWithStrayWhitespaceOrBadCharactersAreRefusedNamingTheRuleAndField() throws Exception {
+    Path yaml = write("w.yaml", String.join("\n",
+        "defaultEffect: deny",
+        "rules:",
+        "  - id: ok",
+        "    caller: A",
+        "    target: B",
+        "    effect: allow",
+        "  - id: calc-off",
+        "    caller: \"CalculatorPlugin \"",
+        "    target: SecretPlugin",
+        "    effect: deny",
+        ""));
+    assertEquals(
+        "access policy file " + yaml + ", rule 2 ('calc-off'): caller 'CalculatorPlugin ' has whitespace"
+            + " at its start or end; patterns match exactly, so it would not match 'CalculatorPlugin':"
+            + " write it without",
+        readError("w.yaml"));
+    Path json = write("c.json",
+        "{\"defaultEffect\":\"deny\",\"rules\":[{\"caller\":\"A\",\"target\":\"Hello>World\",\"effect\":\"allow\"}]}");
+    assertTrue(
+        readError("c.json").startsWith("access policy file " + json + ", rule 1 ('rule 1'): target 'Hello>World'"
+            + " holds '>', which no plugin name holds"),
+        readError("c.json"));
   }
 
   @Test

@@ -53,7 +53,15 @@ public final class AgentServiceImpl extends AgentServiceGrpc.AgentServiceImplBas
   /** A plugin caller sees only the plugins, and endpoints, the access policy lets it call. */
   @Override
   public void listPlugins(ListPluginsRequest request, StreamObserver<ListPluginsResponse> out) {
-    out.onNext(gate.policy().visibleTo(CallerIdentity.current(), list(registry)));
+    CallerIdentity caller = CallerIdentity.current();
+    if (caller == null) {
+      out.onError(
+          Status.UNAUTHENTICATED
+              .withDescription("the call carries no caller identity")
+              .asRuntimeException());
+      return;
+    }
+    out.onNext(gate.policy().visibleTo(caller, list(registry)));
     out.onCompleted();
   }
 

@@ -3,19 +3,22 @@ package io.dtac.broker.server.internal;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 
 /**
- * One audit record: one brokered call, allowed or denied. Serialised as one JSON object per line,
+ * One audit record: one brokered call, allowed, denied or refused. Serialised as one JSON object per line,
  * fields in this order. Holds names, codes and sizes only, never payloads or credentials.
  *
  * @param time when the broker received the call, ISO-8601 UTC
  * @param callId unique within the broker's run: a random run prefix and a sequence number
  * @param caller the authenticated caller: a plugin name, "agent" for the host, or
- *     "unauthenticated" when no valid credential was presented
- * @param target the plugin called
- * @param method the endpoint path called
- * @param action the endpoint action called
+ *     "unauthenticated" when the call was refused before a caller was established (both names
+ *     are reserved: no plugin can have them)
+ * @param target the plugin called; empty when the call was refused before its request was read
+ * @param method the endpoint path called; empty likewise
+ * @param action the endpoint action called; empty likewise
  * @param decision "allow" or "deny"
  * @param rule what decided: a policy rule's id, "default" (the policy's default effect), "host"
- *     (host calls are not subject to the policy) or "credential" (refused before the policy)
+ *     (host calls are not subject to the policy), or the check that refused the call before the
+ *     policy: "authentication", "metadata-limit", "call-chain", "request-guard", "no-identity" (see
+ *     {@link Refusals})
  * @param status the gRPC status code the caller received, e.g. "OK", "PERMISSION_DENIED"
  * @param durationMicros from receipt to answer
  * @param requestBytes serialised size of the request (EndpointRequest)

@@ -8,18 +8,24 @@ import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * Attaches the caller's call chain to a call to the broker: a {@value CallChains#TOKEN_METADATA}
  * header must name a hop in flight to the authenticated caller, whose chain then becomes the
  * parent of the calls it makes ({@link CallChains#open}). A token that does not is refused with
- * INVALID_ARGUMENT; no header means a new chain. Must run after {@link CallerAuthInterceptor}.
+ * INVALID_ARGUMENT, and a refused {@code CallPlugin} is audited (rule {@value
+ * Refusals#CALL_CHAIN}); no header means a new chain. Must run after the authentication
+ * interceptor.
  */
 public final class CallChainInterceptor implements ServerInterceptor {
   private final CallChains chains;
+  private final AuditLog audit;
 
-  public CallChainInterceptor(CallChains chains) {
+  /** @param audit where refused CallPlugin calls are recorded */
+  public CallChainInterceptor(CallChains chains, AuditLog audit) {
     this.chains = chains;
+    this.audit = Objects.requireNonNull(audit, "audit");
   }
 
   @Override
@@ -29,14 +35,20 @@ public final class CallChainInterceptor implements ServerInterceptor {
     if (token == null) {
       return next.startCall(call, headers);
     }
-    String caller = CallerIdentity.current();
-    List<String> chain = chains.chainFor(token, caller);
+    long started = System.nanoTime();
+    CallerIdentity caller = CallerIdentity.current();
+    List<String> chain =
+        caller == null || caller.isHost() ? null : chains.chainFor(token, caller.name());
     if (chain == null) {
-      call.close(
+      Refusals.refuse(
+          call,
           Status.INVALID_ARGUMENT.withDescription(
-              "header " + CallChains.TOKEN_METADATA + " does not name a call in flight to plugin '"
-                  + caller + "': send the token of the call being served, or none"),
-          new Metadata());
+              "header " + CallChains.TOKEN_METADATA + " does not name a call in flight to "
+                  + (caller == null ? "an unauthenticated caller" : "plugin '" + caller.name() + "'")
+                  + ": send the token of the call being served, or none"),
+          Refusals.CALL_CHAIN,
+          audit,
+          started);
       return new ServerCall.Listener<>() {};
     }
     return Contexts.interceptCall(

@@ -66,12 +66,19 @@ public final class CallChains {
    * current gRPC context carries (see {@link CallChainInterceptor}), else a new chain starting at
    * {@link CallerIdentity#current()}.
    *
-   * @throws StatusRuntimeException FAILED_PRECONDITION for a cycle or a chain that is too deep
+   * @throws StatusRuntimeException FAILED_PRECONDITION for a cycle or a chain that is too deep;
+   *     UNAUTHENTICATED when the context has no caller identity
    */
   public Hop open(String target) {
     List<String> parent = PARENT.get();
     if (parent == null) {
-      parent = List.of(CallerIdentity.current());
+      CallerIdentity caller = CallerIdentity.current();
+      if (caller == null) {
+        throw Status.UNAUTHENTICATED
+            .withDescription("the call carries no caller identity, so it cannot start a call chain")
+            .asRuntimeException();
+      }
+      parent = List.of(caller.name());
     }
     List<String> chain = new ArrayList<>(parent.size() + 1);
     chain.addAll(parent);

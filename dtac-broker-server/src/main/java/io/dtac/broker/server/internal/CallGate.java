@@ -18,8 +18,10 @@ import java.util.Locale;
  * {@link CallRouter}, and writes exactly one audit record per call when its answer is known.
  *
  * <p>It sits in front of the router rather than in a gRPC interceptor because host calls never
- * cross gRPC, and they too must be audited. The caller is {@link CallerIdentity#current()}, set
- * by {@link CallerAuthInterceptor} from the caller's credential. Thread-safe; never blocks.
+ * cross gRPC, and they too must be audited. The caller is {@link CallerIdentity#current()}: a
+ * plugin established by the authentication interceptor, or the host marked by {@code
+ * PluginBroker.call}. A call with no identity is refused UNAUTHENTICATED (and audited), never
+ * taken for the host. Thread-safe; never blocks.
  */
 public final class CallGate {
   private final CallRouter router;
@@ -51,11 +53,24 @@ public final class CallGate {
   /** Like {@link #call(String, String, String, EndpointRequest)}, with a timeout (null: none given). */
   public ListenableFuture<EndpointResponse> call(
       String pluginName, String method, String action, EndpointRequest request, Duration timeout) {
-    String caller = CallerIdentity.current();
+    CallerIdentity identity = CallerIdentity.current();
     long started = System.nanoTime();
     String time = Instant.now().toString();
     String callId = audit.nextCallId();
-    AccessPolicy.Decision decision = policy.decide(caller, pluginName, action, method);
+    if (identity == null) {
+      audit.record(
+          record(time, callId, CallerIdentity.UNAUTHENTICATED, pluginName, method, action, "deny",
+              Refusals.NO_IDENTITY, Status.Code.UNAUTHENTICATED, started,
+              request.getSerializedSize(), 0));
+      return Futures.immediateFailedFuture(
+          Status.UNAUTHENTICATED
+              .withDescription(
+                  "the call carries no caller identity: plugins call through the broker's"
+                      + " authenticated AgentService, the host through PluginBroker.call")
+              .asRuntimeException());
+    }
+    String caller = identity.name();
+    AccessPolicy.Decision decision = policy.decide(identity, pluginName, action, method);
     String rule = decision == null ? "host" : decision.ruleId();
     if (decision != null && !decision.allowed()) {
       audit.record(

@@ -204,16 +204,18 @@ public final class CallRouter {
 
   /**
    * Tells the target who calls and in which chain: the broker's {@code dtac-*} metadata replaces
-   * whatever the caller put under those keys, so a caller cannot pose as another or forge a chain.
+   * whatever the caller put under those keys, in any case ({@code DTAC-Caller} too, as a target
+   * may look keys up without regard to case), so a caller cannot pose as another or forge a
+   * chain. The caller is the one {@link CallChains#open} found in the context.
    */
   private static EndpointRequest stampCaller(EndpointRequest request, CallChains.Hop hop) {
     EndpointRequest.Builder b = request.toBuilder();
     for (String k : request.getMetadataMap().keySet()) {
-      if (k.startsWith(CallerIdentity.RESERVED_PREFIX)) {
+      if (CallerIdentity.isReservedMetadataKey(k)) {
         b.removeMetadata(k);
       }
     }
-    return b.putMetadata(CallerIdentity.CALLER_METADATA, CallerIdentity.current())
+    return b.putMetadata(CallerIdentity.CALLER_METADATA, CallerIdentity.current().name())
         .putMetadata(CallChains.TOKEN_METADATA, hop.token())
         .putMetadata(CallChains.CHAIN_METADATA, hop.chainText())
         .build();
@@ -223,10 +225,10 @@ public final class CallRouter {
     if (pluginName.isEmpty()) {
       throw invalid("plugin_name is empty; name the plugin to call, e.g. 'HelloPlugin'");
     }
-    if (pluginName.length() > HandshakeParser.MAX_LINE_LENGTH || !printable(pluginName)) {
+    if (PluginNames.problem(pluginName) != null) {
       throw invalid(
           "plugin_name " + HandshakeParser.quote(pluginName) + " cannot name a plugin: plugin"
-              + " names are printable ASCII without spaces, e.g. 'HelloPlugin'");
+              + " names are " + PluginNames.RULE + ", e.g. 'HelloPlugin'");
     }
     if (method.isEmpty()) {
       throw invalid("method is empty; name the endpoint path to call, e.g. 'hello'");
@@ -241,10 +243,6 @@ public final class CallRouter {
               + "; expected one of create, read, write, delete");
     }
     return act;
-  }
-
-  private static boolean printable(String s) {
-    return s.chars().allMatch(c -> c > 0x20 && c < 0x7f);
   }
 
   private LoadedPlugin resolve(String pluginName) {

@@ -107,19 +107,19 @@ public final class CallerAuthInterceptor implements ServerInterceptor {
   }
 
   private <Q, R> ServerCall.Listener<Q> refuse(ServerCall<Q, R> call, String why) {
-    long started = System.nanoTime();
-    call.close(Status.UNAUTHENTICATED.withDescription(why), new Metadata());
+    // The record first: a caller that has its answer finds the refusal already audited.
     if (audit != null
         && AgentServiceGrpc.getCallPluginMethod().getFullMethodName()
             .equals(call.getMethodDescriptor().getFullMethodName())) {
       audit.record(
           new AuditRecord(
               Instant.now().toString(), audit.nextCallId(), "unauthenticated", "", "", "", "deny",
-              "credential", Status.Code.UNAUTHENTICATED.name(),
-              (System.nanoTime() - started) / 1_000, 0, 0));
+              "authentication", Status.Code.UNAUTHENTICATED.name(), 0, 0, 0));
     }
+    call.close(Status.UNAUTHENTICATED.withDescription(why), new Metadata());
     return new ServerCall.Listener<>() {};
   }
+
 
   /** SHA-256 of the TLS client certificate of the call's connection, or null. */
   private static String peerCertificate(ServerCall<?, ?> call) {

@@ -13,6 +13,9 @@ import java.util.Map;
  * <p>TRANS_PROTO is {@code tcp} (IP and PORT), or {@code unix} for a plugin that accepted the
  * agent's offer of a Unix socket directory ({@link Transports}): then the IP field holds the
  * socket's absolute path and PORT is {@code 0}.
+ *
+ * <p>NAME, and ROOT_PATH when given, must follow {@link PluginNames}; NAME must not be one the
+ * broker uses for itself ({@link PluginNames#RESERVED}).
  */
 public final class HandshakeParser {
   /** Longer lines are refused: a handshake line is short, and stdout may be anything. */
@@ -79,10 +82,25 @@ public final class HandshakeParser {
               + quote(trimmed));
     }
     String name = f[0];
-    if (name.isEmpty() || !isPrintableAscii(name)) {
-      throw new HandshakeException("handshake line has an empty or non-printable plugin name: " + quote(trimmed));
+    String wrongName = PluginNames.problem(name);
+    if (wrongName != null) {
+      throw new HandshakeException(
+          "plugin name " + quote(name) + " is not allowed: " + wrongName + "; plugin names are "
+              + PluginNames.RULE);
+    }
+    if (PluginNames.isReserved(name)) {
+      throw new HandshakeException(
+          "plugin name " + quote(name) + " is reserved: the broker uses "
+              + String.join(" and ", PluginNames.RESERVED.stream().sorted().map(n -> "'" + n + "'").toList())
+              + " (in any case) for callers that are not plugins; choose another name");
     }
     String rootPath = f[1].isEmpty() ? fileStem : f[1];
+    String wrongRoot = f[1].isEmpty() ? null : PluginNames.problem(rootPath);
+    if (wrongRoot != null) {
+      throw new HandshakeException(
+          "root path " + quote(rootPath) + " is not allowed: " + wrongRoot + "; root paths are "
+              + PluginNames.RULE);
+    }
     if (!"grpc".equals(f[2])) {
       throw new HandshakeException("unsupported RPC protocol '" + f[2] + "'; only grpc is supported");
     }
@@ -149,10 +167,6 @@ public final class HandshakeParser {
       }
     }
     return Collections.unmodifiableMap(options);
-  }
-
-  private static boolean isPrintableAscii(String s) {
-    return s.chars().allMatch(c -> c > 0x20 && c < 0x7f);
   }
 
   /** Quotes a line for an error message, shortened and with control characters escaped. */

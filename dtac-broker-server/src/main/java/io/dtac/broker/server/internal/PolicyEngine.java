@@ -103,15 +103,17 @@ public final class PolicyEngine implements AutoCloseable {
   }
 
   /**
-   * Decides a plugin's call; the host's own calls are not subject to the policy.
+   * Decides a plugin's call; the host's own calls ({@link CallerIdentity#isHost()}, whatever
+   * the name) are not subject to the policy.
    *
    * @return the decision, or null for the host
    */
-  public AccessPolicy.Decision decide(String caller, String target, String action, String method) {
-    if (CallerIdentity.HOST.equals(caller)) {
+  public AccessPolicy.Decision decide(
+      CallerIdentity caller, String target, String action, String method) {
+    if (caller.isHost()) {
       return null;
     }
-    return current.decide(caller, target, action, method);
+    return current.decide(caller.name(), target, action, method);
   }
 
   /** PERMISSION_DENIED naming the caller, the target, the operation and the deciding rule. */
@@ -129,10 +131,11 @@ public final class PolicyEngine implements AutoCloseable {
    * endpoint, each with only those endpoints. A plugin that has registered no endpoint yet is
    * shown when the policy allows the caller operation {@code *} on it.
    */
-  public ListPluginsResponse visibleTo(String caller, ListPluginsResponse all) {
-    if (CallerIdentity.HOST.equals(caller)) {
+  public ListPluginsResponse visibleTo(CallerIdentity identity, ListPluginsResponse all) {
+    if (identity.isHost()) {
       return all;
     }
+    String caller = identity.name();
     AccessPolicy policy = current;
     ListPluginsResponse.Builder visible = ListPluginsResponse.newBuilder();
     for (PluginDescription p : all.getDetailsList()) {

@@ -9,34 +9,46 @@ import io.grpc.ServerMethodDefinition;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import java.io.InputStream;
+import java.util.Objects;
 
 /**
  * Answers a request message that does not parse (for example a name that is not valid UTF-8)
  * with INVALID_ARGUMENT saying why. Without it gRPC answers UNKNOWN "Application error
- * processing RPC", which tells the caller nothing. Wrap a whole service, interceptors included:
- * {@code RequestGuard.guard(ServerInterceptors.intercept(service, ...))}.
+ * processing RPC", which tells the caller nothing. A refused {@code CallPlugin} is audited (rule
+ * {@value Refusals#REQUEST_GUARD}) with the caller the interceptors established, so guard the
+ * service itself and put the interceptors around it: {@code
+ * ServerInterceptors.intercept(RequestGuard.guard(service, audit), ...)} (see {@link
+ * AgentServiceChain}). The interceptors never look at messages, so the guard's request type is
+ * opaque to them.
  */
 public final class RequestGuard {
   private RequestGuard() {}
 
-  /** {@code service} with every method's request parsing guarded. */
-  public static ServerServiceDefinition guard(ServerServiceDefinition service) {
+  /**
+   * {@code service} with every method's request parsing guarded.
+   *
+   * @param audit where refused CallPlugin calls are recorded
+   */
+  public static ServerServiceDefinition guard(ServerServiceDefinition service, AuditLog audit) {
+    Objects.requireNonNull(audit, "audit");
     ServerServiceDefinition.Builder guarded =
         ServerServiceDefinition.builder(service.getServiceDescriptor().getName());
     for (ServerMethodDefinition<?, ?> method : service.getMethods()) {
-      guarded.addMethod(guard(method));
+      guarded.addMethod(guard(method, audit));
     }
     return guarded.build();
   }
 
-  private static <Q, R> ServerMethodDefinition<Parsed<Q>, R> guard(ServerMethodDefinition<Q, R> def) {
+  private static <Q, R> ServerMethodDefinition<Parsed<Q>, R> guard(
+      ServerMethodDefinition<Q, R> def, AuditLog audit) {
     MethodDescriptor<Q, R> original = def.getMethodDescriptor();
     MethodDescriptor<Parsed<Q>, R> lenient =
         original
             .toBuilder(new LenientMarshaller<>(original.getRequestMarshaller()), original.getResponseMarshaller())
             .build();
     ServerCallHandler<Q, R> handler = def.getServerCallHandler();
-    return ServerMethodDefinition.create(lenient, (call, headers) -> start(original, handler, call, headers));
+    return ServerMethodDefinition.create(
+        lenient, (call, headers) -> start(original, handler, call, headers, audit));
   }
 
   @SuppressWarnings("unchecked")
@@ -44,7 +56,9 @@ public final class RequestGuard {
       MethodDescriptor<Q, R> original,
       ServerCallHandler<Q, R> handler,
       ServerCall<Parsed<Q>, R> call,
-      Metadata headers) {
+      Metadata headers,
+      AuditLog audit) {
+    long started = System.nanoTime();
     // The request type only matters to getMethodDescriptor(); everything else passes through.
     TypedCall<Q, R> typed = new TypedCall<>((ServerCall<Q, R>) (ServerCall<?, ?>) call, original);
     ServerCall.Listener<Q> delegate = handler.startCall(typed, headers);
@@ -59,13 +73,16 @@ public final class RequestGuard {
         if (message.failure != null) {
           refused = true;
           if (!typed.closed) {
-            typed.close(
+            Refusals.refuse(
+                typed,
                 Status.INVALID_ARGUMENT
                     .withDescription(
                         "the request is not a valid " + original.getFullMethodName() + " message: "
                             + describe(message.failure))
                     .withCause(message.failure),
-                new Metadata());
+                Refusals.REQUEST_GUARD,
+                audit,
+                started);
           }
           return;
         }

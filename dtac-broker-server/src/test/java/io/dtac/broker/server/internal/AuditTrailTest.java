@@ -124,7 +124,7 @@ class AuditTrailTest {
           () -> broker.stub(calculator).callPlugin(call("HelloPlugin", "nothing", "read", "")));
       assertThrows(StatusRuntimeException.class,
           () -> broker.stub("forged").callPlugin(call("HelloPlugin", "hello", "read", "")));
-      broker.gate.call("HelloPlugin", "hello", "read", EndpointRequest.getDefaultInstance()).get();
+      broker.hostCall("HelloPlugin", "hello", "read");
     }
     List<JsonNode> r = records(file);
     assertEquals(5, r.size());
@@ -149,7 +149,7 @@ class AuditTrailTest {
     assertEquals("allow", r.get(2).get("decision").asText());
     assertEquals("NOT_FOUND", r.get(2).get("status").asText());
     assertEquals("unauthenticated", r.get(3).get("caller").asText());
-    assertEquals("credential", r.get(3).get("rule").asText());
+    assertEquals("authentication", r.get(3).get("rule").asText());
     assertEquals("UNAUTHENTICATED", r.get(3).get("status").asText());
     assertEquals("agent", r.get(4).get("caller").asText());
     assertEquals("host", r.get(4).get("rule").asText());
@@ -164,7 +164,7 @@ class AuditTrailTest {
     for (int run = 0; run < 2; run++) {
       try (InProcessBroker broker = new InProcessBroker(PolicyEngine.fixed(POLICY), file)) {
         broker.plugins.add("HelloPlugin", "read:hello");
-        broker.gate.call("HelloPlugin", "hello", "read", EndpointRequest.getDefaultInstance()).get();
+        broker.hostCall("HelloPlugin", "hello", "read");
       }
     }
     assertEquals(2, records(file).size());

@@ -15,6 +15,11 @@ import org.junit.jupiter.api.Test;
 class CallChainsTest {
   private final CallChains chains = new CallChains(3);
 
+  /** Opens a hop to {@code target} as the host does. */
+  private CallChains.Hop fromHost(String target) throws Exception {
+    return CallerIdentity.asHost(Context.current()).call(() -> chains.open(target));
+  }
+
   /** Runs {@code body} as plugin {@code caller} serving the hop {@code parent}. */
   private <T> T as(String caller, CallChains.Hop parent, Callable<T> body) throws Exception {
     Context c = CallerIdentity.withCaller(Context.current(), caller);
@@ -25,22 +30,29 @@ class CallChainsTest {
   }
 
   @Test
-  void aHostCallStartsAChainAtTheAgent() {
-    CallChains.Hop hop = chains.open("A");
+  void aCallWithoutIdentityStartsNoChain() {
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> chains.open("A"));
+    assertEquals(Status.Code.UNAUTHENTICATED, e.getStatus().getCode());
+    assertEquals(0, chains.inFlight());
+  }
+
+  @Test
+  void aHostCallStartsAChainAtTheAgent() throws Exception {
+    CallChains.Hop hop = fromHost("A");
     assertEquals(List.of("agent", "A"), hop.chain());
     assertEquals("agent>A", hop.chainText());
   }
 
   @Test
   void aNestedCallExtendsTheChainOfTheCallItServes() throws Exception {
-    CallChains.Hop first = chains.open("A");
+    CallChains.Hop first = fromHost("A");
     CallChains.Hop second = as("A", first, () -> chains.open("B"));
     assertEquals(List.of("agent", "A", "B"), second.chain());
   }
 
   @Test
   void aCycleBackToACallerIsRefusedShowingTheChain() throws Exception {
-    CallChains.Hop first = chains.open("A");
+    CallChains.Hop first = fromHost("A");
     CallChains.Hop second = as("A", first, () -> chains.open("B"));
     StatusRuntimeException e =
         assertThrows(StatusRuntimeException.class, () -> as("B", second, () -> chains.open("A")));
@@ -59,7 +71,7 @@ class CallChainsTest {
 
   @Test
   void aChainLongerThanTheMaximumDepthIsRefused() throws Exception {
-    CallChains.Hop a = chains.open("A");
+    CallChains.Hop a = fromHost("A");
     CallChains.Hop b = as("A", a, () -> chains.open("B"));
     CallChains.Hop c = as("B", b, () -> chains.open("C"));
     StatusRuntimeException e =
@@ -71,16 +83,16 @@ class CallChainsTest {
   }
 
   @Test
-  void aTokenIsOnlyValidForThePluginItsCallWasForwardedTo() {
-    CallChains.Hop hop = chains.open("A");
+  void aTokenIsOnlyValidForThePluginItsCallWasForwardedTo() throws Exception {
+    CallChains.Hop hop = fromHost("A");
     assertEquals(hop.chain(), chains.chainFor(hop.token(), "A"));
     assertNull(chains.chainFor(hop.token(), "B"));
     assertNull(chains.chainFor("forged", "A"));
   }
 
   @Test
-  void aTokenDiesWithItsCall() {
-    CallChains.Hop hop = chains.open("A");
+  void aTokenDiesWithItsCall() throws Exception {
+    CallChains.Hop hop = fromHost("A");
     hop.close();
     hop.close();
     assertNull(chains.chainFor(hop.token(), "A"));
@@ -88,9 +100,9 @@ class CallChainsTest {
   }
 
   @Test
-  void tokensAreUnguessable() {
-    CallChains.Hop one = chains.open("A");
-    CallChains.Hop two = chains.open("A");
+  void tokensAreUnguessable() throws Exception {
+    CallChains.Hop one = fromHost("A");
+    CallChains.Hop two = fromHost("A");
     assertTrue(one.token().length() >= 24);
     assertTrue(!one.token().equals(two.token()));
   }

@@ -1,6 +1,7 @@
 package io.dtac.broker.server.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -15,6 +16,7 @@ import io.dtac.broker.api.PluginCallRequest;
 import io.dtac.broker.api.PluginEndpoint;
 import io.dtac.broker.api.PluginServiceGrpc;
 import io.dtac.broker.server.PluginState;
+import io.grpc.Context;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Server;
@@ -28,6 +30,10 @@ import io.grpc.stub.StreamObserver;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -231,10 +237,49 @@ class CallRouterTest {
   }
 
   @Test
-  void hostCallsAreMadeAsTheAgent() throws ExecutionException, InterruptedException {
+  void hostCallsAreMadeAsTheAgent() throws Exception {
     CallRouter router = new CallRouter(registry, Duration.ofSeconds(5));
     EndpointResponse r =
-        router.route("HelloPlugin", "hello", "read", EndpointRequest.getDefaultInstance()).get();
+        CallerIdentity.asHost(Context.current())
+            .call(() -> router.route("HelloPlugin", "hello", "read", EndpointRequest.getDefaultInstance()))
+            .get();
     assertEquals(CallerIdentity.HOST, r.getMetadataMap().get("dtac-caller"));
+    assertEquals("agent>HelloPlugin", r.getMetadataMap().get("dtac-call-chain"));
+  }
+
+  @Test
+  void aCallWithNoIdentityIsUnauthenticatedAndNeverTakenForTheHost() {
+    CallRouter router = new CallRouter(registry, Duration.ofSeconds(5));
+    ExecutionException e =
+        assertThrows(ExecutionException.class,
+            () -> router.route("HelloPlugin", "hello", "read", EndpointRequest.getDefaultInstance()).get());
+    assertEquals(Status.Code.UNAUTHENTICATED, Status.fromThrowable(e.getCause()).getCode());
+  }
+
+  @Test
+  void brokerMetadataKeysAreReplacedWhateverTheirCase() {
+    PluginCallRequest forged =
+        call("HelloPlugin", "hello", "read", "").toBuilder()
+            .setRequest(
+                EndpointRequest.newBuilder()
+                    .putMetadata("DTAC-CALLER", "AdminPlugin")
+                    .putMetadata("Dtac-Caller", "AdminPlugin")
+                    .putMetadata("Dtac-Call-Token", "forged")
+                    .putMetadata("DTAC-call-chain", "agent>AdminPlugin")
+                    .putMetadata("dTaC-anything", "forged")
+                    .putMetadata("dtacx-kept", "kept"))
+            .build();
+    Map<String, String> seen = stub(calculatorCredential).callPlugin(forged).getResponse().getMetadataMap();
+    Map<String, String> broker = new TreeMap<>();
+    seen.forEach((k, v) -> {
+      if (k.toLowerCase(Locale.ROOT).startsWith("dtac-")) {
+        broker.put(k, v);
+      }
+    });
+    assertEquals(Set.of("dtac-caller", "dtac-call-chain", "dtac-call-token"), broker.keySet());
+    assertEquals("CalculatorPlugin", broker.get("dtac-caller"));
+    assertEquals("CalculatorPlugin>HelloPlugin", broker.get("dtac-call-chain"));
+    assertNotEquals("forged", broker.get("dtac-call-token"));
+    assertEquals("kept", seen.get("dtacx-kept"));
   }
 }

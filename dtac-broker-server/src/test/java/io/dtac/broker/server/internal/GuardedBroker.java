@@ -11,7 +11,6 @@ import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Server;
-import io.grpc.ServerInterceptors;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.inprocess.InProcessChannelBuilder;
@@ -23,13 +22,16 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The broker's whole call path assembled as PluginBroker assembles it (request guard, metadata
- * limit, credential check, call chains, access policy gate, audit, router), served in-process, with an in-process "Echo" plugin that
+ * The broker's whole call path assembled as PluginBroker assembles it ({@link AgentServiceChain}:
+ * metadata limit, credential check, call chains, request guard, access policy gate, audit, router),
+ * served in-process, with an in-process "Echo" plugin that
  * answers {@code read:echo} and {@code create:echo} with the request's body and metadata. A raw
  * client sends arbitrary bytes as an authenticated plugin ("Caller").
  */
@@ -63,16 +65,25 @@ final class GuardedBroker implements AutoCloseable {
   final CallChains chains = new CallChains(CallChains.DEFAULT_MAX_DEPTH);
   final ShutdownGate gate = new ShutdownGate();
   final CallRouter router;
-  final AuditLog audit = new AuditLog(null);
+  final AuditLog audit;
   final String credential;
+  /** How many calls the Echo plugin has received. */
+  final AtomicInteger echoCalls = new AtomicInteger();
   private final Server plugin;
   private final ManagedChannel pluginChannel;
   private final Server broker;
   private final ManagedChannel brokerChannel;
 
   GuardedBroker(int maxMessageSize) throws IOException {
+    this(maxMessageSize, null);
+  }
+
+  /** @param auditFile where audit records go (written by {@link #close()}); null: the log only */
+  GuardedBroker(int maxMessageSize, Path auditFile) throws IOException {
+    audit = new AuditLog(auditFile);
+    audit.open();
     String pluginName = InProcessServerBuilder.generateName();
-    plugin = InProcessServerBuilder.forName(pluginName).addService(new Echo()).build().start();
+    plugin = InProcessServerBuilder.forName(pluginName).addService(new Echo(echoCalls)).build().start();
     pluginChannel = InProcessChannelBuilder.forName(pluginName).build();
     LoadedPlugin echo = new LoadedPlugin("Echo", "echo", null);
     registry.add(echo);
@@ -89,15 +100,15 @@ final class GuardedBroker implements AutoCloseable {
     String brokerName = InProcessServerBuilder.generateName();
     broker =
         InProcessServerBuilder.forName(brokerName)
+            .directExecutor()
             .maxInboundMessageSize(maxMessageSize)
             .addService(
-                RequestGuard.guard(
-                    ServerInterceptors.intercept(
-                        new AgentServiceImpl(
-                            new CallGate(router, PolicyEngine.fixed(AccessPolicy.allowAll()), audit), registry),
-                        new CallChainInterceptor(chains),
-                        new CallerAuthInterceptor(credentials, audit),
-                        new MetadataLimitInterceptor())))
+                AgentServiceChain.of(
+                    new AgentServiceImpl(
+                        new CallGate(router, PolicyEngine.fixed(AccessPolicy.allowAll()), audit), registry),
+                    new CallerAuthInterceptor(credentials, audit),
+                    chains,
+                    audit))
             .build()
             .start();
     brokerChannel = InProcessChannelBuilder.forName(brokerName).build();
@@ -108,6 +119,11 @@ final class GuardedBroker implements AutoCloseable {
     Metadata headers = new Metadata();
     headers.put(CallerAuthInterceptor.CREDENTIAL_HEADER, credential);
     headers.merge(extra);
+    return callRawWith(message, headers);
+  }
+
+  /** Sends {@code message} with exactly {@code headers} (no credential unless they hold one). */
+  Status callRawWith(byte[] message, Metadata headers) {
     try {
       ClientCalls.blockingUnaryCall(
           io.grpc.ClientInterceptors.intercept(
@@ -121,17 +137,31 @@ final class GuardedBroker implements AutoCloseable {
     }
   }
 
+  /** Stops the servers and writes every audit record to the file. Idempotent. */
   @Override
   public void close() {
-    brokerChannel.shutdownNow();
-    broker.shutdownNow();
-    pluginChannel.shutdownNow();
-    plugin.shutdownNow();
+    try {
+      brokerChannel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      broker.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      pluginChannel.shutdownNow();
+      plugin.shutdownNow();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      audit.close();
+    }
   }
 
   private static final class Echo extends PluginServiceGrpc.PluginServiceImplBase {
+    private final AtomicInteger calls;
+
+    Echo(AtomicInteger calls) {
+      this.calls = calls;
+    }
+
     @Override
     public void call(EndpointRequestMessage request, StreamObserver<EndpointResponseMessage> out) {
+      calls.incrementAndGet();
       out.onNext(
           EndpointResponseMessage.newBuilder()
               .setResponse(

@@ -69,7 +69,7 @@ class HandshakeParserTest {
         "CONNECT{{P:p:grpc:tcp:127.0.0.1:9:plug_api_1.0:[] | not terminated by }}",
         "CONNECT{{P:p:grpc:tcp:127.0.0.1:9}}          | has 6 fields, expected 8",
         "CONNECT{{P:p:grpc:tcp:127.0.0.1:9:plug_api_1.0:[]:extra}} | has 9 fields, expected 8",
-        "CONNECT{{:p:grpc:tcp:127.0.0.1:9:plug_api_1.0:[]}} | empty or non-printable plugin name",
+        "CONNECT{{:p:grpc:tcp:127.0.0.1:9:plug_api_1.0:[]}} | plugin name '' is not allowed: it is empty",
         "CONNECT{{P:p:http:tcp:127.0.0.1:9:plug_api_1.0:[]}} | unsupported RPC protocol 'http'",
         "CONNECT{{P:p:grpc:udp:127.0.0.1:9:plug_api_1.0:[]}} | unsupported transport 'udp'; expected tcp or unix",
         "CONNECT{{P:p:grpc:unix:p.sock:0:plug_api_1.0:[]}} | transport unix needs the socket's absolute path",
@@ -86,6 +86,79 @@ class HandshakeParserTest {
     HandshakeException e =
         assertThrows(HandshakeException.class, () -> HandshakeParser.parse(line, "p"));
     assertTrue(e.getMessage().contains(expected), e.getMessage());
+  }
+
+  @ParameterizedTest(name = "[{index}] {0}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "agent",
+        "Agent",
+        "AGENT",
+        "unauthenticated",
+        "Unauthenticated",
+      })
+  void refusesTheNamesTheBrokerUsesForItself(String name) {
+    HandshakeException e =
+        assertThrows(HandshakeException.class,
+            () -> HandshakeParser.parse("CONNECT{{" + name + ":p:grpc:tcp:127.0.0.1:9:plug_api_1.0:[]}}", "p"));
+    assertEquals(
+        "plugin name '" + name + "' is reserved: the broker uses 'agent' and 'unauthenticated' (in any"
+            + " case) for callers that are not plugins; choose another name",
+        e.getMessage());
+  }
+
+  @Test
+  void refusesNamesWithCharactersTheBrokerGivesAMeaning() {
+    String[][] cases = {
+      {"Hello Plugin", "it holds a space"},
+      {"Hello\tPlugin", "it holds the character U+0009"},
+      {"A>B", "it holds '>'"},
+      {"agent>Victim", "it holds '>'"},
+      {"Calc*", "it holds '*'"},
+      {"a/b", "it holds '/'"},
+      {"a,b", "it holds ','"},
+      {"O'Brien", "it holds '''"},
+      {"Caf\u00e9", "it holds the character U+00E9"},
+      {"-dash", "it starts with '-'"},
+      {".hidden", "it starts with '.'"},
+    };
+    for (String[] c : cases) {
+      HandshakeException e =
+          assertThrows(HandshakeException.class,
+              () -> HandshakeParser.parse("CONNECT{{" + c[0] + ":p:grpc:tcp:127.0.0.1:9:plug_api_1.0:[]}}", "p"));
+      assertTrue(
+          e.getMessage().startsWith("plugin name " + HandshakeParser.quote(c[0]) + " is not allowed: " + c[1]
+              + "; plugin names are letters, digits, '.', '_' and '-'"),
+          e.getMessage());
+    }
+  }
+
+  @Test
+  void refusesANameLongerThanTheLimit() {
+    String name = "P".repeat(PluginNames.MAX_LENGTH + 1);
+    HandshakeException e =
+        assertThrows(HandshakeException.class,
+            () -> HandshakeParser.parse("CONNECT{{" + name + ":p:grpc:tcp:127.0.0.1:9:plug_api_1.0:[]}}", "p"));
+    assertTrue(e.getMessage().contains("is not allowed: it is 129 characters long"), e.getMessage());
+  }
+
+  @Test
+  void acceptsNamesOfLettersDigitsDotsUnderscoresAndDashes() {
+    for (String name : new String[] {"HelloPlugin", "P1", "my-plugin_2.0", "agents", "AgentSmith", "9lives"}) {
+      assertEquals(name,
+          HandshakeParser.parse("CONNECT{{" + name + ":p:grpc:tcp:127.0.0.1:9:plug_api_1.0:[]}}", "p").name());
+    }
+  }
+
+  @Test
+  void refusesARootPathWithCharactersTheBrokerGivesAMeaning() {
+    for (String root : new String[] {"a b", "a>b", "a/b", "..", "a*"}) {
+      HandshakeException e =
+          assertThrows(HandshakeException.class,
+              () -> HandshakeParser.parse("CONNECT{{P:" + root + ":grpc:tcp:127.0.0.1:9:plug_api_1.0:[]}}", "p"));
+      assertTrue(e.getMessage().startsWith("root path '" + root + "' is not allowed: it "), e.getMessage());
+    }
   }
 
   @Test

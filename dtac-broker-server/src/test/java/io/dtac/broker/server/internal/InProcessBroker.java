@@ -1,11 +1,13 @@
 package io.dtac.broker.server.internal;
 
 import io.dtac.broker.api.AgentServiceGrpc;
+import io.dtac.broker.api.EndpointRequest;
+import io.dtac.broker.api.EndpointResponse;
 import io.dtac.broker.server.AccessPolicy;
+import io.grpc.Context;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Server;
-import io.grpc.ServerInterceptors;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.stub.MetadataUtils;
@@ -15,8 +17,8 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The broker's call path wired as PluginBroker wires it (credential check, access policy, audit,
- * router), served in-process over {@link FakePlugins}: for fast tests of policy and audit.
+ * The broker's call path wired as PluginBroker wires it ({@link AgentServiceChain}: metadata
+ * limit, credential check, call chains, request guard; then access policy, audit, router), served in-process over {@link FakePlugins}: for fast tests of policy and audit.
  */
 final class InProcessBroker implements AutoCloseable {
   final FakePlugins plugins = new FakePlugins();
@@ -30,15 +32,22 @@ final class InProcessBroker implements AutoCloseable {
   InProcessBroker(PolicyEngine policy, Path auditFile) throws IOException {
     audit = new AuditLog(auditFile);
     audit.open();
-    gate = new CallGate(new CallRouter(plugins.registry, Duration.ofSeconds(10)), policy, audit);
+    CallChains chains = new CallChains(CallChains.DEFAULT_MAX_DEPTH);
+    gate =
+        new CallGate(
+            new CallRouter(plugins.registry, Duration.ofSeconds(10), chains, new ShutdownGate(), Integer.MAX_VALUE),
+            policy,
+            audit);
     String name = InProcessServerBuilder.generateName();
     server =
         InProcessServerBuilder.forName(name)
             .directExecutor()
             .addService(
-                ServerInterceptors.intercept(
+                AgentServiceChain.of(
                     new AgentServiceImpl(gate, plugins.registry),
-                    new CallerAuthInterceptor(credentials, audit)))
+                    new CallerAuthInterceptor(credentials, audit),
+                    chains,
+                    audit))
             .build()
             .start();
     channel = InProcessChannelBuilder.forName(name).directExecutor().build();
@@ -46,6 +55,13 @@ final class InProcessBroker implements AutoCloseable {
 
   InProcessBroker(AccessPolicy policy) throws IOException {
     this(PolicyEngine.fixed(policy), null);
+  }
+
+  /** Calls the gate as the host does ({@code PluginBroker.call}). */
+  EndpointResponse hostCall(String target, String method, String action) throws Exception {
+    return CallerIdentity.asHost(Context.current())
+        .call(() -> gate.call(target, method, action, EndpointRequest.getDefaultInstance()))
+        .get();
   }
 
   /** A credential bound to {@code pluginName}, as the launcher binds one after a handshake. */

@@ -142,7 +142,7 @@ class PolicyEnforcementTest {
         List.of("HelloPlugin", "CalculatorPlugin", "SecretPlugin"),
         AgentServiceImpl.list(broker.plugins.registry).getPluginsList());
     EndpointResponse r =
-        broker.gate.call("SecretPlugin", "secret", "read", EndpointRequest.getDefaultInstance()).get();
+        broker.hostCall("SecretPlugin", "secret", "read");
     assertEquals("agent", r.getMetadataOrThrow("dtac-caller"));
   }
 
@@ -165,9 +165,9 @@ class PolicyEnforcementTest {
         .allow("calc-to-helper", "CalculatorPlugin", "CalcHelperPlugin", "*").build();
     PolicyEngine engine = PolicyEngine.fixed(all);
     ListPluginsResponse seen =
-        engine.visibleTo("CalculatorPlugin", AgentServiceImpl.list(broker.plugins.registry));
+        engine.visibleTo(CallerIdentity.plugin("CalculatorPlugin"), AgentServiceImpl.list(broker.plugins.registry));
     assertEquals(List.of("CalcHelperPlugin"), seen.getPluginsList());
     assertEquals(List.<PluginEndpoint>of(), seen.getDetails(0).getEndpointsList());
-    assertEquals(List.of(), engine.visibleTo("HelloPlugin", AgentServiceImpl.list(broker.plugins.registry)).getPluginsList());
+    assertEquals(List.of(), engine.visibleTo(CallerIdentity.plugin("HelloPlugin"), AgentServiceImpl.list(broker.plugins.registry)).getPluginsList());
   }
 }

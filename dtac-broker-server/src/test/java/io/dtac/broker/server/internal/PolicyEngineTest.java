@@ -17,6 +17,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class PolicyEngineTest {
+  private static final CallerIdentity A = CallerIdentity.plugin("A");
+
   @TempDir Path dir;
 
   private static String policy(String effect) {
@@ -36,11 +38,11 @@ class PolicyEngineTest {
     Path file = dir.resolve("policy.json");
     Files.writeString(file, policy("allow"));
     try (PolicyEngine engine = PolicyEngine.fromFile(file)) {
-      assertTrue(engine.decide("A", "B", "read", "x").allowed());
+      assertTrue(engine.decide(A, "B", "read", "x").allowed());
       Files.writeString(file, policy("deny"));
       AccessPolicy now = engine.reload();
       assertSame(now, engine.current());
-      assertFalse(engine.decide("A", "B", "read", "x").allowed());
+      assertFalse(engine.decide(A, "B", "read", "x").allowed());
     }
   }
 
@@ -67,14 +69,14 @@ class PolicyEngineTest {
     Files.writeString(file, "defaultEffect: allow\n");
     try (PolicyEngine engine = PolicyEngine.fromFile(file)) {
       engine.startWatching();
-      assertTrue(engine.decide("A", "B", "read", "x").allowed());
+      assertTrue(engine.decide(A, "B", "read", "x").allowed());
 
       replace(file, "defaultEffect: deny\n");
-      await().atMost(Duration.ofSeconds(10)).until(() -> !engine.decide("A", "B", "read", "x").allowed());
+      await().atMost(Duration.ofSeconds(10)).until(() -> !engine.decide(A, "B", "read", "x").allowed());
 
       Files.writeString(file, "defaultEffect: allow\nrules:\n  - {caller: A, target: B, operation: 'write:*', effect: deny}\n");
-      await().atMost(Duration.ofSeconds(10)).until(() -> engine.decide("A", "B", "read", "x").allowed());
-      assertFalse(engine.decide("A", "B", "write", "x").allowed());
+      await().atMost(Duration.ofSeconds(10)).until(() -> engine.decide(A, "B", "read", "x").allowed());
+      assertFalse(engine.decide(A, "B", "write", "x").allowed());
     }
   }
 
@@ -88,7 +90,7 @@ class PolicyEngineTest {
       replace(file, "{ not json");
       replace(file, policy("deny"));
       await().atMost(Duration.ofSeconds(10)).until(() -> engine.current() != good);
-      assertFalse(engine.decide("A", "B", "read", "x").allowed());
+      assertFalse(engine.decide(A, "B", "read", "x").allowed());
     }
   }
 
@@ -104,8 +106,18 @@ class PolicyEngineTest {
   void hostCallsAreNotDecidedByThePolicy() {
     try (PolicyEngine engine =
         PolicyEngine.fixed(AccessPolicy.builder().defaultEffect(AccessPolicy.Effect.DENY).build())) {
-      assertNull(engine.decide(CallerIdentity.HOST, "B", "read", "x"));
-      assertFalse(engine.decide("A", "B", "read", "x").allowed());
+      assertNull(engine.decide(CallerIdentity.host(), "B", "read", "x"));
+      assertFalse(engine.decide(A, "B", "read", "x").allowed());
+    }
+  }
+
+  @Test
+  void aPluginIdentityIsDecidedByThePolicyWhateverItsName() {
+    try (PolicyEngine engine =
+        PolicyEngine.fixed(AccessPolicy.builder().defaultEffect(AccessPolicy.Effect.DENY).build())) {
+      AccessPolicy.Decision d = engine.decide(CallerIdentity.plugin(CallerIdentity.HOST), "B", "read", "x");
+      assertFalse(d.allowed(), "a plugin called 'agent' is not the host");
+      assertEquals("default", d.ruleId());
     }
   }
 

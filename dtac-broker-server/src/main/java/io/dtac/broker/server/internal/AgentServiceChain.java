@@ -1,0 +1,32 @@
+package io.dtac.broker.server.internal;
+
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
+
+/**
+ * The broker's {@code AgentService} with its checks, in the order they run on a call: the
+ * metadata limit, then authentication, then the call-chain check, then the request guard around
+ * the service, whose {@link CallGate} decides the policy and audits. Each step that refuses a
+ * {@code CallPlugin} writes its one audit record and stops the call, so no later step sees it.
+ */
+public final class AgentServiceChain {
+  private AgentServiceChain() {}
+
+  /**
+   * @param authentication establishes the caller ({@link CallerIdentity#withCaller}) or refuses
+   *     and audits the call itself
+   */
+  public static ServerServiceDefinition of(
+      AgentServiceImpl service,
+      ServerInterceptor authentication,
+      CallChains chains,
+      AuditLog audit) {
+    // ServerInterceptors.intercept runs the last interceptor first.
+    return ServerInterceptors.intercept(
+        RequestGuard.guard(service.bindService(), audit),
+        new CallChainInterceptor(chains, audit),
+        authentication,
+        new MetadataLimitInterceptor(audit));
+  }
+}
