@@ -66,7 +66,8 @@ public final class BrokerClient implements AutoCloseable {
   /**
    * Connects to the broker at {@code address} ("host:port", or "unix:PATH"), presenting the
    * credential from {@value #ENV_CREDENTIAL} if the agent set one. When the agent set {@code
-   * DTAC_TLS_CA}, the connection is TLS trusting only that CA, with the plugin's {@code
+   * DTAC_TLS_CA} (the agent's certificate), the connection is TLS accepting exactly that
+   * certificate as the broker's, with the plugin's {@code
    * DTAC_TLS_CERT}/{@code DTAC_TLS_KEY} as client certificate; otherwise it is plaintext. The
    * connection is made lazily, on the first call.
    *

@@ -176,7 +176,7 @@ public final class PluginBroker implements AutoCloseable {
             ServerInterceptors.intercept(
                 new AgentServiceImpl(gate, registry),
                 new CallChainInterceptor(chains),
-                new CallerAuthInterceptor(credentials, audit),
+                new CallerAuthInterceptor(credentials, tls == null ? null : tls.issued(), audit),
                 new MetadataLimitInterceptor()));
     ServerCredentials serverCredentials =
         tls == null ? InsecureServerCredentials.create() : tls.serverCredentials();
@@ -408,7 +408,8 @@ public final class PluginBroker implements AutoCloseable {
 
   /**
    * The PEM certificate of the CA that issued the broker's and plugins' certificates, for clients
-   * that must trust the broker; empty when TLS is off.
+   * that must trust the broker; empty when TLS is off. The broker itself trusts no certificate for
+   * being the CA's: it accepts only the client certificates it issued to plugin launches.
    */
   public Optional<String> tlsAuthorityCertificate() {
     return tls == null ? Optional.empty() : Optional.of(tls.caPem());
@@ -633,7 +634,8 @@ public final class PluginBroker implements AutoCloseable {
     }
 
     /**
-     * Mutually authenticated TLS between the agent and its plugins, both ways; default true. With
+     * Mutually authenticated TLS between the agent and its plugins, both ways, each side pinning
+     * the other's exact certificate (see README "Encrypted hops"); default true. With
      * false, the broker and the agent's channels to plugins are plaintext on loopback (plugins
      * are then identified by their credential alone, which travels in the clear).
      */

@@ -9,10 +9,7 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateEncodingException;
 import java.time.Instant;
-import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
 
 /**
@@ -21,15 +18,18 @@ import javax.net.ssl.SSLSession;
  * {@link Context} ({@link CallerIdentity#current()}). Anything else is UNAUTHENTICATED: a process
  * the agent did not launch cannot use the broker, and a plugin cannot act as another.
  *
- * <p>Over TLS, a credential pinned to the certificate issued with it ({@link
- * CredentialStore#pinCertificate}) is accepted only on a connection whose client certificate is
- * that one. Refused {@code CallPlugin} attempts are audited (caller "unauthenticated").
+ * <p>Over TLS ({@code certificates} given), the connection's client certificate must also be the
+ * one issued to a live launch of that same plugin ({@link IssuedCertificates#pluginFor(SSLSession)}):
+ * a credential that leaked to another plugin is useless to it, and so is the certificate of a
+ * process that has stopped, even on a connection it opened while it ran. Refused {@code
+ * CallPlugin} attempts are audited (caller "unauthenticated").
  */
 public final class CallerAuthInterceptor implements ServerInterceptor {
   public static final Metadata.Key<String> CREDENTIAL_HEADER =
       Metadata.Key.of("dtac-broker-credential", Metadata.ASCII_STRING_MARSHALLER);
 
   private final CredentialStore credentials;
+  private final IssuedCertificates certificates;
   private final AuditLog audit;
 
   public CallerAuthInterceptor(CredentialStore credentials) {
@@ -38,7 +38,18 @@ public final class CallerAuthInterceptor implements ServerInterceptor {
 
   /** @param audit where refused CallPlugin attempts are recorded; null: nowhere */
   public CallerAuthInterceptor(CredentialStore credentials, AuditLog audit) {
+    this(credentials, null, audit);
+  }
+
+  /**
+   * @param certificates the run's plugin certificates when the broker serves TLS (every call
+   *     must then come over a connection with a live launch's client certificate); null: plaintext
+   * @param audit where refused CallPlugin attempts are recorded; null: nowhere
+   */
+  public CallerAuthInterceptor(
+      CredentialStore credentials, IssuedCertificates certificates, AuditLog audit) {
     this.credentials = credentials;
+    this.certificates = certificates;
     this.audit = audit;
   }
 
@@ -56,11 +67,18 @@ public final class CallerAuthInterceptor implements ServerInterceptor {
       return refuse(call,
           "invalid broker credential: it was not issued by this agent, or its plugin stopped");
     }
-    String pinned = credentials.pinnedCertificate(presented);
-    if (pinned != null && !pinned.equals(peerCertificate(call))) {
-      return refuse(call,
-          "broker credential presented over a connection that is not authenticated with the TLS"
-              + " certificate issued with it: a plugin may present only its own credential");
+    if (certificates != null) {
+      String holder = certificates.pluginFor(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION));
+      if (holder == null) {
+        return refuse(call,
+            "the connection's TLS client certificate is not one issued to a running plugin:"
+                + " certificates of stopped or restarted plugin processes are revoked");
+      }
+      if (!holder.equals(caller)) {
+        return refuse(call,
+            "broker credential presented over a connection that is not authenticated with the TLS"
+                + " certificate issued with it: a plugin may present only its own credential");
+      }
     }
     return Contexts.interceptCall(
         CallerIdentity.withCaller(Context.current(), caller), call, headers, next);
@@ -79,19 +97,5 @@ public final class CallerAuthInterceptor implements ServerInterceptor {
               (System.nanoTime() - started) / 1_000, 0, 0));
     }
     return new ServerCall.Listener<>() {};
-  }
-
-  /** SHA-256 of the TLS client certificate of the call's connection, or null. */
-  private static String peerCertificate(ServerCall<?, ?> call) {
-    SSLSession session = call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION);
-    if (session == null) {
-      return null;
-    }
-    try {
-      Certificate[] chain = session.getPeerCertificates();
-      return chain.length == 0 ? null : TlsMaterial.fingerprint(chain[0].getEncoded());
-    } catch (SSLPeerUnverifiedException | CertificateEncodingException e) {
-      return null;
-    }
   }
 }

@@ -39,8 +39,9 @@ public final class PluginLauncher {
   /** The plugin's TLS private key (PEM), per the DTAC protocol. */
   public static final String TLS_KEY_ENV = "DTAC_TLS_KEY";
   /**
-   * The run's CA certificate (PEM): a plugin that knows it requires the agent's client certificate
-   * and calls the broker over TLS with its own certificate as client certificate.
+   * The agent's own certificate (PEM, no chain): a plugin that knows it pins it, accepting exactly
+   * that client certificate on its server and that server certificate from the broker, which it
+   * calls over TLS with its own certificate as client certificate.
    */
   public static final String TLS_CA_ENV = "DTAC_TLS_CA";
 
@@ -176,7 +177,8 @@ public final class PluginLauncher {
   private void adopt(LoadedPlugin plugin, Launch launch) {
     plugin.credential(launch.credential());
     if (launch.identity() != null) {
-      credentials.pinCertificate(launch.credential(), launch.identity().fingerprint());
+      plugin.tlsCertificate(launch.identity().fingerprint());
+      tls.issued().register(launch.identity().fingerprint(), plugin.name());
     }
     credentials.bind(launch.credential(), plugin.name());
     launch.process().renameLog(plugin.name());
@@ -188,7 +190,7 @@ public final class PluginLauncher {
     if (identity != null) {
       env.put(TLS_CERT_ENV, identity.certificatePem());
       env.put(TLS_KEY_ENV, identity.privateKeyPem());
-      env.put(TLS_CA_ENV, tls.caPem());
+      env.put(TLS_CA_ENV, tls.agentCertificatePem());
     }
     return identity;
   }
@@ -210,7 +212,9 @@ public final class PluginLauncher {
       channel =
           transports.dial(
               info,
-              tls == null ? InsecureChannelCredentials.create() : tls.channelCredentials(),
+              tls == null
+                  ? InsecureChannelCredentials.create()
+                  : tls.channelCredentials(plugin.tlsCertificate()),
               settings.maxMessageSize());
     } catch (IllegalArgumentException e) {
       fail(plugin, process, e.getMessage());
@@ -267,6 +271,7 @@ public final class PluginLauncher {
     }
     ManagedChannel channel = plugin.channel();
     credentials.revoke(plugin.credential());
+    revokeTls(plugin);
     // Only a live plugin fails here: a stopped one was stopped on purpose, a failed one already
     // says why (e.g. it stopped answering and was killed for it).
     if (registry.transitionFrom(plugin, LIVE, PluginState.FAILED, "process exited with code " + code)
@@ -290,6 +295,7 @@ public final class PluginLauncher {
       return;
     }
     credentials.revoke(plugin.credential());
+    revokeTls(plugin);
     if (channel != null) {
       channel.shutdownNow();
     }
@@ -309,6 +315,7 @@ public final class PluginLauncher {
     PluginProcess old = plugin.process();
     ManagedChannel oldChannel = plugin.channel();
     credentials.revoke(plugin.credential());
+    revokeTls(plugin);
     plugin.detach();
     registry.transition(plugin, PluginState.RESTARTING, plugin.failure());
     // As on stop: calls in flight to the old process end now (UNAVAILABLE), and so does its log
@@ -343,6 +350,7 @@ public final class PluginLauncher {
 
   private void fail(LoadedPlugin plugin, PluginProcess process, String why) {
     credentials.revoke(plugin.credential());
+    revokeTls(plugin);
     registry.transition(plugin, PluginState.FAILED, why);
     ManagedChannel channel = plugin.channel();
     if (channel != null) {
@@ -354,6 +362,7 @@ public final class PluginLauncher {
   /** Stops a plugin: state STOPPED, channel closed, process stopped. Idempotent. */
   public void stop(LoadedPlugin plugin) {
     credentials.revoke(plugin.credential());
+    revokeTls(plugin);
     if (plugin.state() != PluginState.STOPPED) {
       registry.transition(plugin, PluginState.STOPPED, null);
     }
@@ -364,6 +373,13 @@ public final class PluginLauncher {
     PluginProcess process = plugin.process();
     if (process != null) {
       process.stop(settings.stopTimeout());
+    }
+  }
+
+  /** The current launch's certificate opens nothing from now on (see {@link IssuedCertificates}). */
+  private void revokeTls(LoadedPlugin plugin) {
+    if (tls != null) {
+      tls.issued().revoke(plugin.tlsCertificate());
     }
   }
 
