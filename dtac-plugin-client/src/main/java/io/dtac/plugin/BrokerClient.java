@@ -69,7 +69,8 @@ public final class BrokerClient implements AutoCloseable {
    * credential the agent handed over at launch, if any. Under a dtac-broker agent ({@code
    * DTAC_AGENT_PID} set) on Linux, a connection whose server is not the agent process fails
    * (UNAVAILABLE) before a call is sent. When the agent set {@code
-   * DTAC_TLS_CA}, the connection is TLS trusting only that CA, with the plugin's {@code
+   * DTAC_TLS_CA} (the agent's certificate), the connection is TLS accepting exactly that
+   * certificate as the broker's, with the plugin's {@code
    * DTAC_TLS_CERT}/{@code DTAC_TLS_KEY} as client certificate; otherwise it is plaintext. The
    * connection is made lazily, on the first call.
    *

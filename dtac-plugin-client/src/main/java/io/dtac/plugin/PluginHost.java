@@ -37,8 +37,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * DTAC_PLUGINS=true}), serves {@code plugin.PluginService} and the gRPC health service on an
  * ephemeral loopback port, or on a Unix domain socket in the directory the agent offers in {@code
  * DTAC_UNIX_SOCKET_DIR} (over TLS when {@code DTAC_TLS_CERT} and {@code DTAC_TLS_KEY} hold a
- * PEM certificate and key, or paths to them; requiring the agent's client certificate when {@code
- * DTAC_TLS_CA} holds the CA that issued it), prints the {@code CONNECT{{...}}} line, and runs
+ * PEM certificate and key, or paths to them; accepting exactly the agent's client certificate when
+ * {@code DTAC_TLS_CA} holds it), prints the {@code CONNECT{{...}}} line, and runs
  * until the agent stops it (SIGTERM) or the agent goes away (its process ends, or, when the agent
  * sets {@code DTAC_WATCH_STDIN=true}, the plugin's stdin closes). Then it exits the JVM.
  */
@@ -47,7 +47,10 @@ public final class PluginHost {
   public static final String ENV_PLUGINS = "DTAC_PLUGINS";
   public static final String ENV_TLS_CERT = "DTAC_TLS_CERT";
   public static final String ENV_TLS_KEY = "DTAC_TLS_KEY";
-  /** The agent's CA: with it, the plugin requires client certificates and calls the broker over TLS. */
+  /**
+   * The agent's certificate: with it, the plugin's server accepts that client certificate only,
+   * and the plugin calls the broker over TLS, accepting that server certificate only.
+   */
   public static final String ENV_TLS_CA = "DTAC_TLS_CA";
   /** When "true", the plugin exits as soon as its stdin reaches end of file. */
   public static final String ENV_WATCH_STDIN = "DTAC_WATCH_STDIN";

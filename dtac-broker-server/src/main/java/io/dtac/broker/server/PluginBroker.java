@@ -181,7 +181,7 @@ public final class PluginBroker implements AutoCloseable {
     ServerServiceDefinition agentService =
         AgentServiceChain.of(
             new AgentServiceImpl(gate, registry),
-            new CallerAuthInterceptor(processes, credentials, audit),
+            new CallerAuthInterceptor(processes, credentials, tls == null ? null : tls.issued(), audit),
             chains,
             audit);
     ServerCredentials serverCredentials =
@@ -418,7 +418,8 @@ public final class PluginBroker implements AutoCloseable {
 
   /**
    * The PEM certificate of the CA that issued the broker's and plugins' certificates, for clients
-   * that must trust the broker; empty when TLS is off.
+   * that must trust the broker; empty when TLS is off. The broker itself trusts no certificate for
+   * being the CA's: it accepts only the client certificates it issued to plugin launches.
    */
   public Optional<String> tlsAuthorityCertificate() {
     return tls == null ? Optional.empty() : Optional.of(tls.caPem());
@@ -654,10 +655,11 @@ public final class PluginBroker implements AutoCloseable {
     }
 
     /**
-     * Mutually authenticated TLS between the agent and its plugins, both ways. Default: off where
-     * the kernel attests both ends of every connection (Linux: Unix sockets and loopback TCP,
-     * see {@link #kernelIdentity}), on elsewhere. With true, both hops use TLS with certificates
-     * made for the run, in addition to the kernel's attestation; with false, plaintext on loopback.
+     * Mutually authenticated TLS between the agent and its plugins, both ways, each side pinning
+     * the other's exact certificate (see README "Encrypted hops"). Default: off where the kernel
+     * attests both ends of every connection (Linux: Unix sockets and loopback TCP, see {@link
+     * #kernelIdentity}), on elsewhere. With true, both hops use TLS in addition to the kernel's
+     * attestation; with false, plaintext on loopback.
      */
     public Builder tls(boolean enabled) {
       this.tlsEnabled = enabled;

@@ -20,9 +20,10 @@ import java.util.Map;
  * <ul>
  *   <li>{@code DTAC_TLS_CERT} and {@code DTAC_TLS_KEY}: the plugin's certificate and key (PEM,
  *       inline or a file path). With both, the plugin serves TLS (the DTAC protocol).
- *   <li>{@code DTAC_TLS_CA}: the CA of the agent's run. With it, the plugin also requires the
- *       agent's client certificate, and calls the broker over TLS, trusting only that CA and
- *       presenting its own certificate as client certificate.
+ *   <li>{@code DTAC_TLS_CA}: the agent's own certificate (PEM). With it, the plugin pins it: its
+ *       server accepts exactly that client certificate (no sibling plugin's, though the same CA
+ *       issued theirs), and it calls the broker over TLS, accepting exactly that server
+ *       certificate and presenting its own as client certificate.
  * </ul>
  */
 public final class TlsEnvironment {
@@ -33,8 +34,8 @@ public final class TlsEnvironment {
   private TlsEnvironment() {}
 
   /**
-   * What the plugin's server uses: plaintext, TLS, or TLS requiring client certificates from
-   * {@code DTAC_TLS_CA}.
+   * What the plugin's server uses: plaintext, TLS, or TLS requiring exactly the client
+   * certificate in {@code DTAC_TLS_CA} (the agent's).
    *
    * @throws IllegalArgumentException if only one of the certificate and key is set
    * @throws IOException if a PEM file cannot be read
@@ -49,14 +50,15 @@ public final class TlsEnvironment {
     TlsServerCredentials.Builder b = TlsServerCredentials.newBuilder().keyManager(pem(cert), pem(key));
     String ca = env.getOrDefault(CA, "");
     if (!ca.isEmpty()) {
-      b.trustManager(pem(ca)).clientAuth(TlsServerCredentials.ClientAuth.REQUIRE);
+      b.trustManager(AgentPin.read(pem(ca))).clientAuth(TlsServerCredentials.ClientAuth.REQUIRE);
     }
     return b.build();
   }
 
   /**
    * What a connection to the broker uses: TLS with a client certificate when the agent set
-   * {@code DTAC_TLS_CA}, {@code DTAC_TLS_CERT} and {@code DTAC_TLS_KEY}; plaintext otherwise.
+   * {@code DTAC_TLS_CA}, {@code DTAC_TLS_CERT} and {@code DTAC_TLS_KEY}, accepting exactly the
+   * broker certificate in {@code DTAC_TLS_CA} (the agent's); plaintext otherwise.
    *
    * @throws IllegalArgumentException if the CA is set without certificate and key, or a PEM value
    *     cannot be read
@@ -75,7 +77,7 @@ public final class TlsEnvironment {
     }
     try {
       return TlsChannelCredentials.newBuilder()
-          .trustManager(pem(ca))
+          .trustManager(AgentPin.read(pem(ca)))
           .keyManager(pem(cert), pem(key))
           .build();
     } catch (IOException e) {

@@ -11,11 +11,7 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateEncodingException;
 import java.time.Instant;
-import javax.net.ssl.SSLPeerUnverifiedException;
-import javax.net.ssl.SSLSession;
 
 /**
  * Establishes who calls the broker, and puts the plugin's name into the call's {@link Context}
@@ -28,9 +24,10 @@ import javax.net.ssl.SSLSession;
  * {@code dtac-broker-credential} header is ignored. Elsewhere the header must hold the credential
  * the agent handed the plugin on its stdin at launch.
  *
- * <p>Over TLS, a credential pinned to the certificate issued with it ({@link
- * CredentialStore#pinCertificate}) is accepted only on a connection whose client certificate is
- * that one. Refused {@code CallPlugin} attempts are audited (caller "unauthenticated").
+ * <p>Over TLS, the connection's client certificate must also be the one issued to that same
+ * plugin's live launch ({@link IssuedCertificates}): a certificate of a stopped process, or of
+ * another plugin, is refused. Refused {@code CallPlugin} attempts are audited (caller
+ * "unauthenticated", rule "authentication") before the caller gets its answer.
  */
 public final class CallerAuthInterceptor implements ServerInterceptor {
   public static final Metadata.Key<String> CREDENTIAL_HEADER =
@@ -38,69 +35,78 @@ public final class CallerAuthInterceptor implements ServerInterceptor {
 
   private final LaunchedProcesses processes;
   private final CredentialStore credentials;
+  private final IssuedCertificates certificates;
   private final AuditLog audit;
 
   public CallerAuthInterceptor(CredentialStore credentials) {
-    this(null, credentials, null);
+    this(null, credentials, null, null);
   }
 
   /** @param audit where refused CallPlugin attempts are recorded; null: nowhere */
   public CallerAuthInterceptor(CredentialStore credentials, AuditLog audit) {
-    this(null, credentials, audit);
+    this(null, credentials, null, audit);
   }
 
   /**
    * @param processes the launched plugin processes, when the broker's servers attest peers; null
-   *     to identify callers by credential only
+   *     to identify callers by credential
+   * @param certificates the run's plugin certificates when the broker serves TLS; null: plaintext
    * @param audit where refused CallPlugin attempts are recorded; null: nowhere
    */
-  public CallerAuthInterceptor(LaunchedProcesses processes, CredentialStore credentials, AuditLog audit) {
+  public CallerAuthInterceptor(
+      LaunchedProcesses processes, CredentialStore credentials, IssuedCertificates certificates, AuditLog audit) {
     this.processes = processes;
     this.credentials = credentials;
+    this.certificates = certificates;
     this.audit = audit;
   }
 
   @Override
   public <Q, R> ServerCall.Listener<Q> interceptCall(
       ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
-    Peer peer = PeerAttestation.peer(call);
+    String caller;
     if (processes != null) {
-      return byProcess(peer, call, headers, next);
+      Peer peer = PeerAttestation.peer(call);
+      if (peer == null || !peer.known()) {
+        return refuse(call,
+            "the calling process is not a plugin this agent launched, nor a child process of one ("
+                + (peer == null ? "this connection is not attested" : peer.problem())
+                + "): only plugins launched by this agent may call the broker");
+      }
+      caller = processes.pluginFor(peer.pid());
+      if (caller == null) {
+        return refuse(call,
+            "process " + peer.pid() + " (uid " + peer.uid() + ") is not a plugin this agent launched,"
+                + " nor a child process of one: only plugins launched by this agent may call the broker");
+      }
+    } else {
+      String presented = headers.get(CREDENTIAL_HEADER);
+      if (presented == null) {
+        return refuse(call,
+            "no broker credential: only plugins launched by this agent may call the broker"
+                + " (header dtac-broker-credential is missing)");
+      }
+      caller = credentials.lookup(presented);
+      if (caller == null) {
+        return refuse(call,
+            "invalid broker credential: it was not issued by this agent, or its plugin stopped");
+      }
     }
-    String presented = headers.get(CREDENTIAL_HEADER);
-    if (presented == null) {
-      return refuse(call,
-          "no broker credential: only plugins launched by this agent may call the broker"
-              + " (header dtac-broker-credential is missing)");
-    }
-    String caller = credentials.lookup(presented);
-    if (caller == null) {
-      return refuse(call,
-          "invalid broker credential: it was not issued by this agent, or its plugin stopped");
-    }
-    String pinned = credentials.pinnedCertificate(presented);
-    if (pinned != null && !pinned.equals(peerCertificate(call))) {
-      return refuse(call,
-          "broker credential presented over a connection that is not authenticated with the TLS"
-              + " certificate issued with it: a plugin may present only its own credential");
-    }
-    return Contexts.interceptCall(
-        CallerIdentity.withCaller(Context.current(), caller), call, headers, next);
-  }
-
-  private <Q, R> ServerCall.Listener<Q> byProcess(
-      Peer peer, ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
-    if (peer == null || !peer.known()) {
-      return refuse(call,
-          "the calling process is not a plugin this agent launched, nor a child process of one ("
-              + (peer == null ? "this connection is not attested" : peer.problem())
-              + "): only plugins launched by this agent may call the broker");
-    }
-    String caller = processes.pluginFor(peer.pid());
-    if (caller == null) {
-      return refuse(call,
-          "process " + peer.pid() + " (uid " + peer.uid() + ") is not a plugin this agent launched,"
-              + " nor a child process of one: only plugins launched by this agent may call the broker");
+    if (certificates != null) {
+      String holder = certificates.pluginFor(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION));
+      if (holder == null) {
+        return refuse(call,
+            "the connection's TLS client certificate is not one issued to a running plugin:"
+                + " certificates of stopped or restarted plugin processes are revoked");
+      }
+      if (!holder.equals(caller)) {
+        return refuse(call,
+            processes != null
+                ? "the connection's TLS client certificate was issued to plugin '" + holder
+                    + "', not to the calling process's plugin: a plugin may present only its own certificate"
+                : "broker credential presented over a connection that is not authenticated with the TLS"
+                    + " certificate issued with it: a plugin may present only its own credential");
+      }
     }
     return Contexts.interceptCall(
         CallerIdentity.withCaller(Context.current(), caller), call, headers, next);
@@ -118,20 +124,5 @@ public final class CallerAuthInterceptor implements ServerInterceptor {
     }
     call.close(Status.UNAUTHENTICATED.withDescription(why), new Metadata());
     return new ServerCall.Listener<>() {};
-  }
-
-
-  /** SHA-256 of the TLS client certificate of the call's connection, or null. */
-  private static String peerCertificate(ServerCall<?, ?> call) {
-    SSLSession session = call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION);
-    if (session == null) {
-      return null;
-    }
-    try {
-      Certificate[] chain = session.getPeerCertificates();
-      return chain.length == 0 ? null : TlsMaterial.fingerprint(chain[0].getEncoded());
-    } catch (SSLPeerUnverifiedException | CertificateEncodingException e) {
-      return null;
-    }
   }
 }

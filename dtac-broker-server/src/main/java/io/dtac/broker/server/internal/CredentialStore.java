@@ -19,7 +19,6 @@ public final class CredentialStore {
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private final Map<String, String> nameByDigest = new ConcurrentHashMap<>();
-  private final Map<String, String> certificateByDigest = new ConcurrentHashMap<>();
 
   /** A new secret, not yet bound to a name (calls with it are refused until it is). */
   public String issue() {
@@ -33,26 +32,10 @@ public final class CredentialStore {
     nameByDigest.put(digest(credential), name);
   }
 
-  /**
-   * Pins {@code credential} to the TLS certificate issued with it (SHA-256 of its DER encoding):
-   * the broker then accepts the credential only over a connection authenticated with that
-   * certificate, so a credential that leaked to another plugin is useless to it.
-   */
-  public void pinCertificate(String credential, String certificateSha256) {
-    certificateByDigest.put(digest(credential), certificateSha256);
-  }
-
-  /** The certificate fingerprint {@code credential} is pinned to, or null. */
-  public String pinnedCertificate(String credential) {
-    return credential == null || credential.isEmpty() ? null : certificateByDigest.get(digest(credential));
-  }
-
   /** Revokes a credential; calls with it are refused from now on. */
   public void revoke(String credential) {
     if (credential != null) {
-      String d = digest(credential);
-      nameByDigest.remove(d);
-      certificateByDigest.remove(d);
+      nameByDigest.remove(digest(credential));
     }
   }
 

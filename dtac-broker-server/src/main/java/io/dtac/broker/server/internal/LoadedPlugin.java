@@ -28,6 +28,7 @@ public final class LoadedPlugin {
   private volatile PluginServiceGrpc.PluginServiceFutureStub stub;
   private volatile PluginProcess process;
   private volatile String credential;
+  private volatile String tlsCertificate;
   private volatile PluginConfig config;
 
   public LoadedPlugin(String name, String rootPath, Path file) {
@@ -67,6 +68,15 @@ public final class LoadedPlugin {
 
   void credential(String credential) {
     this.credential = credential;
+  }
+
+  /** The fingerprint of the TLS certificate issued to the current process, or null. */
+  String tlsCertificate() {
+    return tlsCertificate;
+  }
+
+  void tlsCertificate(String fingerprint) {
+    this.tlsCertificate = fingerprint;
   }
 
   public ManagedChannel channel() {

@@ -39,8 +39,9 @@ public final class PluginLauncher {
   /** The plugin's TLS private key (PEM), per the DTAC protocol. */
   public static final String TLS_KEY_ENV = "DTAC_TLS_KEY";
   /**
-   * The run's CA certificate (PEM): a plugin that knows it requires the agent's client certificate
-   * and calls the broker over TLS with its own certificate as client certificate.
+   * The agent's own certificate (PEM, no chain): a plugin that knows it pins it, accepting exactly
+   * that client certificate on its server and that server certificate from the broker, which it
+   * calls over TLS with its own certificate as client certificate.
    */
   public static final String TLS_CA_ENV = "DTAC_TLS_CA";
 
@@ -198,17 +199,22 @@ public final class PluginLauncher {
     }
     if (launch.credential() != null) {
       plugin.credential(launch.credential());
-      if (launch.identity() != null) {
-        credentials.pinCertificate(launch.credential(), launch.identity().fingerprint());
-      }
       credentials.bind(launch.credential(), plugin.name());
+    }
+    if (launch.identity() != null) {
+      plugin.tlsCertificate(launch.identity().fingerprint());
+      tls.issued().register(launch.identity().fingerprint(), plugin.name());
     }
     launch.process().renameLog(plugin.name());
   }
 
-  /** The plugin's current process identifies it no more: its process id and credential are forgotten. */
+  /**
+   * The plugin's current process identifies it no more: its process id, credential and TLS
+   * certificate are forgotten.
+   */
   private void revoke(LoadedPlugin plugin) {
     credentials.revoke(plugin.credential());
+    revokeTls(plugin);
     PluginProcess process = plugin.process();
     if (processes != null && process != null) {
       processes.forget(process.pid());
@@ -220,8 +226,9 @@ public final class PluginLauncher {
    * server is not the launched process (or a child of it) fails before Register is sent, so a
    * socket put in its place by another process receives nothing.
    */
-  private io.grpc.ChannelCredentials dialCredentials(PluginProcess process) {
-    io.grpc.ChannelCredentials base = tls == null ? InsecureChannelCredentials.create() : tls.channelCredentials();
+  private io.grpc.ChannelCredentials dialCredentials(PluginProcess process, LoadedPlugin plugin) {
+    io.grpc.ChannelCredentials base =
+        tls == null ? InsecureChannelCredentials.create() : tls.channelCredentials(plugin.tlsCertificate());
     if (processes == null) {
       return base;
     }
@@ -248,7 +255,7 @@ public final class PluginLauncher {
     if (identity != null) {
       env.put(TLS_CERT_ENV, identity.certificatePem());
       env.put(TLS_KEY_ENV, identity.privateKeyPem());
-      env.put(TLS_CA_ENV, tls.caPem());
+      env.put(TLS_CA_ENV, tls.agentCertificatePem());
     }
     return identity;
   }
@@ -268,7 +275,7 @@ public final class PluginLauncher {
     ManagedChannel channel;
     try {
       channel =
-          transports.dial(info, dialCredentials(process), settings.maxMessageSize());
+          transports.dial(info, dialCredentials(process, plugin), settings.maxMessageSize());
     } catch (IllegalArgumentException e) {
       fail(plugin, process, e.getMessage());
       return null;
@@ -424,6 +431,13 @@ public final class PluginLauncher {
     PluginProcess process = plugin.process();
     if (process != null) {
       process.stop(settings.stopTimeout());
+    }
+  }
+
+  /** The current launch's certificate opens nothing from now on (see {@link IssuedCertificates}). */
+  private void revokeTls(LoadedPlugin plugin) {
+    if (tls != null) {
+      tls.issued().revoke(plugin.tlsCertificate());
     }
   }
 

@@ -22,6 +22,7 @@ import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -57,19 +58,35 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /**
  * The TLS identities of one broker run: a certificate authority (generated for the run, or the
- * one the user supplied), the agent's own certificate (the broker's server certificate, and its
- * client certificate when it dials plugins), and one certificate per plugin launch (the plugin's
- * server certificate, and its client certificate when it calls the broker). Every certificate
- * names 127.0.0.1, ::1 and localhost, and is good for both server and client authentication.
+ * one the user supplied), the agent's own certificate (subject {@code CN=dtac-agent, OU=agent}:
+ * the broker's server certificate, and its client certificate when it dials plugins), and one
+ * certificate per plugin launch (subject {@code CN=<file stem>, OU=plugin}, valid for {@link
+ * #PLUGIN_CERTIFICATE_LIFETIME}: the plugin's server certificate, and its client certificate when
+ * it calls the broker). Every certificate names 127.0.0.1, ::1 and localhost, and is good for
+ * both server and client authentication.
+ *
+ * <p>Plugins pin the agent's certificate (they get it, and not the CA, in {@code DTAC_TLS_CA});
+ * the agent pins each launch's certificate ({@link IssuedCertificates}): no party trusts "any
+ * certificate of the CA", so one plugin's certificate opens nothing but the broker, and only
+ * while its launch runs.
  *
  * <p>Keys are EC P-256 and live only in memory and in the environment of the plugin each belongs
  * to; nothing is written to disk. Thread-safe.
  */
 public final class TlsMaterial {
+  /**
+   * How long a plugin certificate is valid. The agent's own checks ignore it (they pin the
+   * certificate of a live launch, so a plugin may run longer); it limits what a copy is worth to
+   * anyone who checks validity.
+   */
+  public static final Duration PLUGIN_CERTIFICATE_LIFETIME = Duration.ofHours(24);
+
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final Duration GENERATED_CA_VALIDITY = Duration.ofDays(3650);
-  /** Tolerates a clock that is slightly behind the agent's. */
-  private static final Duration BACKDATE = Duration.ofHours(1);
+  /** Tolerates a clock step between issue and check; every party reads this host's clock. */
+  private static final Duration BACKDATE = Duration.ofMinutes(5);
+  private static final String AGENT_ROLE = "agent";
+  private static final String PLUGIN_ROLE = "plugin";
 
   /** A certificate and its private key, PEM; {@link #toString()} never shows the key. */
   public record Identity(String certificatePem, String privateKeyPem, String fingerprint) {
@@ -83,29 +100,30 @@ public final class TlsMaterial {
   private final PrivateKey caKey;
   private final String caPem;
   private final List<String> hosts;
+  private final Clock clock;
+  private final IssuedCertificates issued;
   private final Identity agent;
+  private final String agentCertificatePem;
   private final ServerCredentials serverCredentials;
-  private final ChannelCredentials channelCredentials;
 
-  private TlsMaterial(X509Certificate caCert, PrivateKey caKey, Collection<String> extraHosts) {
+  private TlsMaterial(X509Certificate caCert, PrivateKey caKey, Collection<String> extraHosts, Clock clock) {
     this.caCert = caCert;
     this.caKey = caKey;
     this.caPem = pem("CERTIFICATE", encoded(caCert));
     Set<String> h = new LinkedHashSet<>(List.of("127.0.0.1", "::1", "localhost"));
     h.addAll(extraHosts);
     this.hosts = List.copyOf(h);
-    this.agent = issue("dtac-agent");
+    this.clock = clock;
+    this.issued = new IssuedCertificates(clock);
+    Leaf agentLeaf = leaf("dtac-agent", AGENT_ROLE, caCert.getNotAfter().toInstant());
+    this.agent = identity(agentLeaf);
+    this.agentCertificatePem = pem("CERTIFICATE", encoded(agentLeaf.cert()));
     try {
       this.serverCredentials =
           TlsServerCredentials.newBuilder()
               .keyManager(stream(agent.certificatePem()), stream(agent.privateKeyPem()))
-              .trustManager(stream(caPem))
+              .trustManager(issued.brokerClientTrust())
               .clientAuth(TlsServerCredentials.ClientAuth.REQUIRE)
-              .build();
-      this.channelCredentials =
-          TlsChannelCredentials.newBuilder()
-              .keyManager(stream(agent.certificatePem()), stream(agent.privateKeyPem()))
-              .trustManager(stream(caPem))
               .build();
     } catch (IOException e) {
       throw new IllegalStateException("cannot load the run's certificates into TLS credentials: " + e, e);
@@ -118,8 +136,16 @@ public final class TlsMaterial {
    * @param extraHosts names or addresses the broker is reached at besides loopback
    */
   public static TlsMaterial generate(Collection<String> extraHosts) {
+    return generate(extraHosts, Clock.systemUTC());
+  }
+
+  /**
+   * A new certificate authority for this run whose certificates are dated by {@code clock} (so
+   * that tests can issue certificates that have already expired).
+   */
+  public static TlsMaterial generate(Collection<String> extraHosts, Clock clock) {
     KeyPair ca = newKeyPair();
-    Instant now = Instant.now();
+    Instant now = clock.instant();
     X500Name name = cn("dtac-broker run CA " + HexFormat.of().formatHex(randomBytes(4)));
     try {
       JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
@@ -132,7 +158,7 @@ public final class TlsMaterial {
                   Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign))
               .addExtension(
                   Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(ca.getPublic()));
-      return new TlsMaterial(sign(b, ca.getPrivate()), ca.getPrivate(), extraHosts);
+      return new TlsMaterial(sign(b, ca.getPrivate()), ca.getPrivate(), extraHosts, clock);
     } catch (GeneralSecurityException | IOException e) {
       throw new IllegalStateException("cannot create the run's certificate authority: " + e, e);
     }
@@ -163,10 +189,10 @@ public final class TlsMaterial {
       throw new IllegalArgumentException(
           "TLS authority key " + privateKey + " does not belong to the certificate " + certificate);
     }
-    return new TlsMaterial(cert, key, extraHosts);
+    return new TlsMaterial(cert, key, extraHosts, Clock.systemUTC());
   }
 
-  /** The CA certificate, PEM: what every party trusts. */
+  /** The CA certificate, PEM: it issued every certificate of the run. */
   public String caPem() {
     return caPem;
   }
@@ -176,34 +202,80 @@ public final class TlsMaterial {
     return agent;
   }
 
-  /** TLS for the broker's server: the agent's certificate, client certificates from the CA required. */
+  /**
+   * The agent's certificate alone (PEM, no chain): what plugins get in {@code DTAC_TLS_CA} and
+   * pin, as the only client their server accepts and the only broker they talk to.
+   */
+  public String agentCertificatePem() {
+    return agentCertificatePem;
+  }
+
+  /** The plugin certificates issued in this run, and which launches hold them. */
+  public IssuedCertificates issued() {
+    return issued;
+  }
+
+  /**
+   * TLS for the broker's server: the agent's certificate; a client certificate is required, and
+   * must be exactly one this agent issued to a plugin launch ({@link IssuedCertificates}).
+   */
   public ServerCredentials serverCredentials() {
     return serverCredentials;
   }
 
-  /** TLS for dialling plugins: trust the CA, present the agent's certificate. */
-  public ChannelCredentials channelCredentials() {
-    return channelCredentials;
+  /**
+   * TLS for dialling the plugin launch that holds the certificate {@code pluginFingerprint}:
+   * presents the agent's certificate and trusts exactly that plugin certificate, while its
+   * launch is live, and nothing else (not a sibling's, though the same CA issued both).
+   */
+  public ChannelCredentials channelCredentials(String pluginFingerprint) {
+    try {
+      return TlsChannelCredentials.newBuilder()
+          .keyManager(stream(agent.certificatePem()), stream(agent.privateKeyPem()))
+          .trustManager(issued.launchServerTrust(pluginFingerprint))
+          .build();
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot load the agent's certificate into TLS credentials: " + e, e);
+    }
   }
 
-  /** A new certificate and key for one plugin launch, named after its file. */
+  /**
+   * A new certificate and key for one plugin launch: subject {@code CN=<fileStem>, OU=plugin},
+   * valid for {@link #PLUGIN_CERTIFICATE_LIFETIME} (or until the CA expires, if sooner), recorded
+   * in {@link #issued()} as live until revoked.
+   */
   public Identity issuePlugin(String fileStem) {
-    return issue("dtac-plugin " + fileStem);
+    Instant notAfter = clock.instant().plus(PLUGIN_CERTIFICATE_LIFETIME);
+    Instant caNotAfter = caCert.getNotAfter().toInstant();
+    Leaf leaf = leaf(fileStem, PLUGIN_ROLE, notAfter.isBefore(caNotAfter) ? notAfter : caNotAfter);
+    Identity identity = identity(leaf);
+    issued.issued(identity.fingerprint(), leaf.cert().getNotAfter().toInstant());
+    return identity;
   }
 
-  private Identity issue(String commonName) {
+  /** A certificate with its key. */
+  private record Leaf(X509Certificate cert, PrivateKey key) {}
+
+  /** The PEM identity of a leaf: its certificate with the CA's after it, its key, its fingerprint. */
+  private Identity identity(Leaf leaf) {
+    byte[] der = encoded(leaf.cert());
+    return new Identity(
+        pem("CERTIFICATE", der) + caPem, pem("PRIVATE KEY", leaf.key().getEncoded()), fingerprint(der));
+  }
+
+  private Leaf leaf(String commonName, String role, Instant notAfter) {
     KeyPair kp = newKeyPair();
-    Instant now = Instant.now();
+    Instant now = clock.instant();
     try {
       JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
       List<GeneralName> names = new ArrayList<>();
       for (String h : hosts) {
         names.add(isAddress(h) ? new GeneralName(GeneralName.iPAddress, h) : new GeneralName(GeneralName.dNSName, h));
       }
-      Date notAfter = caCert.getNotAfter();
       X509v3CertificateBuilder b =
           new JcaX509v3CertificateBuilder(
-                  caCert, serial(), Date.from(now.minus(BACKDATE)), notAfter, cn(commonName), kp.getPublic())
+                  caCert, serial(), Date.from(now.minus(BACKDATE)), Date.from(notAfter),
+                  subject(commonName, role), kp.getPublic())
               .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
               .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature))
               .addExtension(
@@ -212,10 +284,7 @@ public final class TlsMaterial {
               .addExtension(Extension.subjectAlternativeName, false, new GeneralNames(names.toArray(new GeneralName[0])))
               .addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(kp.getPublic()))
               .addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(caCert));
-      X509Certificate cert = sign(b, caKey);
-      byte[] der = encoded(cert);
-      return new Identity(
-          pem("CERTIFICATE", der) + caPem, pem("PRIVATE KEY", kp.getPrivate().getEncoded()), fingerprint(der));
+      return new Leaf(sign(b, caKey), kp.getPrivate());
     } catch (GeneralSecurityException | IOException e) {
       throw new IllegalStateException("cannot issue a certificate for " + commonName + ": " + e, e);
     }
@@ -350,6 +419,15 @@ public final class TlsMaterial {
 
   private static X500Name cn(String commonName) {
     return new X500NameBuilder(BCStyle.INSTANCE).addRDN(BCStyle.CN, commonName).build();
+  }
+
+  /** {@code CN=<name>, OU=<role>, O=dtac-broker}: whom a certificate is for, and in which role. */
+  private static X500Name subject(String commonName, String role) {
+    return new X500NameBuilder(BCStyle.INSTANCE)
+        .addRDN(BCStyle.CN, commonName)
+        .addRDN(BCStyle.OU, role)
+        .addRDN(BCStyle.O, "dtac-broker")
+        .build();
   }
 
   private static BigInteger serial() {
