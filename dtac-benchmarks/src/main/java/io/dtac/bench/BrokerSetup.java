@@ -7,21 +7,32 @@ import io.dtac.broker.server.PluginBroker;
  * builder call in {@link #configure}; everything else is the broker's default.
  */
 enum BrokerSetup {
-  /** The broker exactly as it ships: its defaults, security included. */
+  /**
+   * The broker exactly as it ships: its defaults, security included (on Linux: callers attested
+   * by the kernel, no TLS).
+   */
   DEFAULTS {
     @Override
     PluginBroker.Builder configure(PluginBroker.Builder b) {
       return b;
     }
   },
+  /** The defaults plus mutually pinned TLS on both hops. */
+  TLS_ON {
+    @Override
+    PluginBroker.Builder configure(PluginBroker.Builder b) {
+      return b.tls(true);
+    }
+  },
   /**
-   * The broker with security's switch off: no TLS on the agent-plugin hops. Caller identity, the
-   * (allow-all) access policy and the audit record stay: they have no switch.
+   * The broker with every security switch off: no kernel attestation (a credential in the clear
+   * instead) and no TLS. The (allow-all) access policy and the audit record stay: they have no
+   * switch.
    */
   SECURITY_OFF {
     @Override
     PluginBroker.Builder configure(PluginBroker.Builder b) {
-      return b.tls(false);
+      return b.kernelIdentity(false).tls(false);
     }
   },
   /** Security off and no Unix domain sockets: what the Unix socket lever buys ({@code --levers}). */

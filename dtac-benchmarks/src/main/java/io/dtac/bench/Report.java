@@ -16,7 +16,9 @@ import java.util.Map;
 /** Turns the measurements into {@code two-hop.json} and the printed table. */
 final class Report {
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-  private static final Scenario[] BROKERED = {Scenario.BROKERED_DEFAULT, Scenario.BROKERED_SECURITY_OFF};
+  private static final Scenario[] BROKERED = {
+    Scenario.BROKERED_DEFAULT, Scenario.BROKERED_TLS_ON, Scenario.BROKERED_SECURITY_OFF
+  };
   private static final Scenario[] BASELINES = {Scenario.DIRECT_DEFAULT, Scenario.DIRECT_TUNED};
   private static final int TARGET_PAYLOAD = 64;
 

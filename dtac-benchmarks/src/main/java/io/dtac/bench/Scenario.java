@@ -2,7 +2,7 @@ package io.dtac.bench;
 
 import java.util.List;
 
-/** The four ways the caller plugin reaches the target plugin. */
+/** The ways the caller plugin reaches the target plugin. */
 enum Scenario {
   /** The caller dials the target itself, grpc-java defaults, plaintext TCP on loopback. */
   DIRECT_DEFAULT("direct_default", "direct-default", null),
@@ -10,6 +10,8 @@ enum Scenario {
   DIRECT_TUNED("direct_tuned", "direct-tuned", null),
   /** Caller -> agent -> target through the broker with its default settings (security on). */
   BROKERED_DEFAULT("brokered_default", "broker", BrokerSetup.DEFAULTS),
+  /** Caller -> agent -> target through the broker with TLS on as well. */
+  BROKERED_TLS_ON("brokered_tls_on", "broker", BrokerSetup.TLS_ON),
   /** Caller -> agent -> target through the broker with security off. */
   BROKERED_SECURITY_OFF("brokered_security_off", "broker", BrokerSetup.SECURITY_OFF),
   /** Like {@link #BROKERED_SECURITY_OFF} over loopback TCP: run with {@code --levers} only. */
@@ -17,7 +19,7 @@ enum Scenario {
 
   /** The scenarios of every run; the others are levers, measured with {@code --levers}. */
   static final List<Scenario> MAIN =
-      List.of(DIRECT_DEFAULT, DIRECT_TUNED, BROKERED_DEFAULT, BROKERED_SECURITY_OFF);
+      List.of(DIRECT_DEFAULT, DIRECT_TUNED, BROKERED_DEFAULT, BROKERED_TLS_ON, BROKERED_SECURITY_OFF);
 
   final String label;
   /** The caller plugin's route: see {@code BenchCallerPlugin}. */

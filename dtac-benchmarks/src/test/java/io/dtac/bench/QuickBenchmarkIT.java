@@ -53,7 +53,7 @@ class QuickBenchmarkIT {
 
     JsonNode root = JSON.readTree(out.toFile());
     JsonNode scenarios = root.path("scenarios");
-    assertEquals(4 * 3 * 2, scenarios.size(), "4 scenarios x 3 payloads x 2 concurrencies");
+    assertEquals(5 * 3 * 2, scenarios.size(), "5 scenarios x 3 payloads x 2 concurrencies");
     Set<String> seen = new HashSet<>();
     for (JsonNode s : scenarios) {
       String where = s.toString();
@@ -64,14 +64,14 @@ class QuickBenchmarkIT {
         assertTrue(s.path(field).isNumber() && s.path(field).asDouble() > 0, field + " missing: " + where);
       }
     }
-    for (String name : List.of("direct_default", "direct_tuned", "brokered_default", "brokered_security_off")) {
+    for (String name : List.of("direct_default", "direct_tuned", "brokered_default", "brokered_tls_on", "brokered_security_off")) {
       for (int payload : List.of(64, 4096, 262144)) {
         for (int inFlight : List.of(1, 64)) {
           assertTrue(seen.contains(name + "/" + payload + "/" + inFlight), name + "/" + payload + "/" + inFlight);
         }
       }
     }
-    assertEquals(2 * 2 * 3 * 2, root.path("ratios").size(), "2 brokered x 2 baselines x 6 cells");
+    assertEquals(3 * 2 * 3 * 2, root.path("ratios").size(), "3 brokered x 2 baselines x 6 cells");
     root.path("ratios").forEach(r -> assertTrue(r.path("p50").isNumber(), r.toString()));
     assertTrue(root.path("startup_ms").asDouble() > 0, "startup_ms: " + root.path("startup_ms"));
     JsonNode jmh = root.path("broker_overhead_jmh");
@@ -79,7 +79,7 @@ class QuickBenchmarkIT {
       assertTrue(jmh.path(b).path("score").asDouble() > 0, "JMH " + b + ": " + jmh);
     }
     assertTrue(jmh.path("broker_own_work_us").isNumber(), jmh.toString());
-    assertEquals(8, root.path("targets").size(), "quick mode has no CDS start-up variant");
+    assertEquals(11, root.path("targets").size(), "quick mode has no CDS start-up variant");
     root.path("targets").forEach(t -> assertTrue(t.path("met").isBoolean(), t.toString()));
     assertFalse(Files.readString(dir.resolve("two-hop-quick.log"), StandardCharsets.UTF_8).contains("Exception in thread"));
   }

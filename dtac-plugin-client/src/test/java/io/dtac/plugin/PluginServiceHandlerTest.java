@@ -115,6 +115,19 @@ class PluginServiceHandlerTest {
   }
 
   @Test
+  void aSecondRegisterIsRefusedAndChangesNothing() {
+    stub.register(RegisterRequest.newBuilder().setConfig("{\"message\":\"first\"}").build());
+    StatusRuntimeException again = assertThrows(StatusRuntimeException.class,
+        () -> stub.register(RegisterRequest.newBuilder()
+            .setConfig("{\"message\":\"second\"}").setBrokerAddress("127.0.0.1:1").build()));
+    assertEquals(Status.Code.FAILED_PRECONDITION, again.getStatus().getCode());
+    assertTrue(again.getStatus().getDescription().contains("Register is accepted once per process"),
+        again.getStatus().toString());
+    assertEquals("first", plugin.config.get("message").asText());
+    assertFalse(plugin.brokerAvailable(), "the broker address was not taken");
+  }
+
+  @Test
   void registerFailsClearlyOnBadConfig() {
     StatusRuntimeException notJson = assertThrows(StatusRuntimeException.class,
         () -> stub.register(RegisterRequest.newBuilder().setConfig("{oops").build()));
