@@ -29,6 +29,11 @@ public final class LaunchedProcesses {
 
   /** The plugin that {@code pid} is, or descends from; null if none. */
   public String pluginFor(long pid) {
+    // The plugin process itself is the common case: a map lookup, no /proc read per call.
+    String name = nameByPid.get(pid);
+    if (name != null) {
+      return name;
+    }
     return ProcessAncestry.selfOrAncestor(pid, nameByPid::containsKey).map(nameByPid::get).orElse(null);
   }
 
