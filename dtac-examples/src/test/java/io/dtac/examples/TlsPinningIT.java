@@ -151,6 +151,13 @@ class TlsPinningIT {
     assertEquals(before, touches("ProbeB"));
   }
 
+  @Test
+  void aLiveSiblingsCertificateAndKeyDoNotMakeTheCallerThatSibling() throws Exception {
+    // Same-user processes can read each other's environment, TLS key included; the kernel still
+    // names ProbeA as the caller, and the certificate must be ProbeA's own.
+    assertBrokerRefuses(identity("ProbeB"), "ProbeB's live certificate presented by ProbeA");
+  }
+
   /** ProbeA calls ProbeB through the broker presenting {@code dead}'s certificate: refused and audited. */
   private static void assertBrokerRefuses(JsonNode dead, String what) throws Exception {
     int before = touches("ProbeB");

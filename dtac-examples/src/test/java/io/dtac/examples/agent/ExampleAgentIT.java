@@ -238,6 +238,24 @@ class ExampleAgentIT {
   }
 
   @Test
+  @Order(50)
+  void noPluginOfARealAgentFindsItsDtacHomeOrASecretInItsEnvironment() throws Exception {
+    // What a same-user plugin could read of each plugin process, itself included.
+    for (AgentProcess p : new AgentProcess[] {agent, dtac}) {
+      List<ProcessHandle> plugins = p.children();
+      assertEquals(2, plugins.size(), plugins.toString());
+      for (ProcessHandle h : plugins) {
+        String environ = Files.readString(Path.of("/proc/" + h.pid() + "/environ"));
+        for (String forbidden : List.of("DTAC_HOME=", "DTAC_BROKER_CREDENTIAL=", "DTAC_TLS_KEY=")) {
+          assertFalse(("\0" + environ).contains("\0" + forbidden), forbidden + " in plugin " + h.pid());
+        }
+        assertFalse(environ.contains(p.home().toString()), "the agent's home shows in plugin " + h.pid());
+        assertTrue(("\0" + environ).contains("\0DTAC_AGENT_PID="), "plugin " + h.pid() + " knows its agent");
+      }
+    }
+  }
+
+  @Test
   @Order(100)
   void sigtermStopsEachAgentAndEveryPluginProcess() throws Exception {
     List<ProcessHandle> plugins = new ArrayList<>();

@@ -36,13 +36,7 @@ public final class TcpSocketOwner {
     if (!available()) {
       return Peer.unknown(Peer.TCP, "this system has no /proc/net/tcp");
     }
-    long[] socket = null;
-    for (String table : List.of("net/tcp", "net/tcp6")) {
-      socket = findSocket(PROC.resolve(table), peer, self, false);
-      if (socket != null) {
-        break;
-      }
-    }
+    long[] socket = findSocket(peer, self, false);
     if (socket == null) {
       return Peer.unknown(Peer.TCP, "no socket from " + peer + " to " + self + " in /proc/net/tcp");
     }
@@ -58,13 +52,7 @@ public final class TcpSocketOwner {
     if (!available()) {
       return Peer.unknown(Peer.TCP, "this system has no /proc/net/tcp");
     }
-    long[] socket = null;
-    for (String table : List.of("net/tcp", "net/tcp6")) {
-      socket = findSocket(PROC.resolve(table), server, null, true);
-      if (socket != null) {
-        break;
-      }
-    }
+    long[] socket = findSocket(server, null, true);
     if (socket == null) {
       return Peer.unknown(Peer.TCP, "nothing listens on " + server + " in /proc/net/tcp");
     }
@@ -85,8 +73,19 @@ public final class TcpSocketOwner {
 
   /**
    * {inode, uid} of the socket whose local address is {@code local} and remote {@code remote},
-   * or of the socket listening on {@code local} (its address, or any address, and its port).
+   * or of the socket listening on {@code local} (its address, or any address, and its port), in
+   * the IPv4 or IPv6 table.
    */
+  private static long[] findSocket(InetSocketAddress local, InetSocketAddress remote, boolean listening) {
+    for (String table : List.of("net/tcp", "net/tcp6")) {
+      long[] socket = findSocket(PROC.resolve(table), local, remote, listening);
+      if (socket != null) {
+        return socket;
+      }
+    }
+    return null;
+  }
+
   private static long[] findSocket(Path table, InetSocketAddress local, InetSocketAddress remote, boolean listening) {
     List<String> lines;
     try {
