@@ -1,12 +1,13 @@
 package io.dtac.bench;
 
+import io.dtac.core.Request;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.ByteString;
 import io.dtac.bench.plugin.BenchCallerPlugin;
 import io.dtac.bench.plugin.BenchTargetPlugin;
 import io.dtac.bench.plugin.ProcessCpu;
-import io.dtac.broker.api.EndpointRequest;
 import io.dtac.broker.server.PluginBroker;
 import io.dtac.broker.server.PluginInfo;
 import io.dtac.broker.server.PluginState;
@@ -168,10 +169,14 @@ final class ProcessBenchmark implements AutoCloseable {
 
   private JsonNode call(BrokerSetup setup, String plugin, String path, String action, String body)
       throws IOException {
-    var response =
-        brokers.get(setup)
-            .call(plugin, path, action, EndpointRequest.newBuilder().setBody(ByteString.copyFromUtf8(body)).build());
-    return JSON.readTree(response.getValue().toByteArray());
+    try {
+      var response = brokers.get(setup)
+          .call(plugin, path, io.dtac.core.Action.fromWireName(action),
+              Request.builder().body(body.getBytes(java.nio.charset.StandardCharsets.UTF_8)).build());
+      return JSON.readTree(response.value());
+    } catch (io.dtac.core.PluginCallException e) {
+      throw new IOException("benchmark call " + plugin + " " + action + ":" + path + " failed: " + e.getMessage(), e);
+    }
   }
 
   private static String key(Scenario sc, int payload, int inFlight) {

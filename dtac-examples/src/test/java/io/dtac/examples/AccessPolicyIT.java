@@ -168,7 +168,7 @@ class AccessPolicyIT {
     TreeSet<String> seen = new TreeSet<>();
     r.get("plugins").forEach(n -> seen.add(n.asText()));
     assertEquals(new TreeSet<>(List.of("HelloPlugin", "ProbeA")), seen);
-    assertEquals(3, broker.listPlugins().getPluginsCount(), "the host sees every plugin");
+    assertEquals(3, broker.plugins().size(), "the host sees every plugin");
   }
 
   @Test

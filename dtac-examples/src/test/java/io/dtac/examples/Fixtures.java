@@ -1,16 +1,16 @@
 package io.dtac.examples;
 
+import io.dtac.core.Request;
+import io.dtac.core.Response;
+import io.dtac.core.PluginCallException;
+
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.ByteString;
-import io.dtac.broker.api.EndpointRequest;
-import io.dtac.broker.api.EndpointResponse;
-import io.dtac.broker.api.StringList;
 import io.dtac.broker.server.PluginBroker;
 import io.dtac.examples.reliability.TestPlugin;
-import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -39,32 +39,32 @@ final class Fixtures {
         dir, name.toLowerCase(Locale.ROOT) + ".plugin", "exec " + javaCommand(TestPlugin.class.getName(), name));
   }
 
-  static EndpointRequest params(String... keyValues) {
-    EndpointRequest.Builder b = EndpointRequest.newBuilder();
+  static Request params(String... keyValues) {
+    Request.Builder b = Request.builder();
     for (int i = 0; i < keyValues.length; i += 2) {
-      b.putParameters(keyValues[i], StringList.newBuilder().addValues(keyValues[i + 1]).build());
+      b.parameter(keyValues[i], keyValues[i + 1]);
     }
     return b.build();
   }
 
-  static EndpointRequest json(Object body) {
+  static Request json(Object body) {
     try {
-      return EndpointRequest.newBuilder().setBody(ByteString.copyFrom(JSON.writeValueAsBytes(body))).build();
+      return Request.builder().body(JSON.writeValueAsBytes(body)).build();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
   }
 
-  static JsonNode value(EndpointResponse response) {
+  static JsonNode value(Response response) {
     try {
-      return JSON.readTree(response.getValue().toByteArray());
+      return JSON.readTree(response.value());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
   }
 
-  static StatusRuntimeException failure(Executable call) {
-    return assertThrows(StatusRuntimeException.class, call);
+  static PluginCallException failure(Executable call) {
+    return assertThrows(PluginCallException.class, call);
   }
 
   static long pid(PluginBroker broker, String plugin) {

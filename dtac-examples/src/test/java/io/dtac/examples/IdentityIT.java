@@ -1,5 +1,9 @@
 package io.dtac.examples;
 
+import io.dtac.core.Action;
+
+import io.dtac.core.Request;
+
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -9,7 +13,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.ByteString;
 import io.dtac.broker.api.AgentServiceGrpc;
-import io.dtac.broker.api.EndpointRequest;
 import io.dtac.broker.api.ListPluginsRequest;
 import io.dtac.broker.server.PluginBroker;
 import io.dtac.broker.server.PluginState;
@@ -65,7 +68,7 @@ class IdentityIT {
   }
 
   @AfterAll
-  static void stop() {
+  static void stop() throws Exception {
     if (broker != null) {
       broker.close();
     }
@@ -73,9 +76,9 @@ class IdentityIT {
 
   static JsonNode hostCall(PluginBroker broker, String plugin, String method, String action, Object body)
       throws Exception {
-    EndpointRequest request =
-        EndpointRequest.newBuilder().setBody(ByteString.copyFrom(JSON.writeValueAsBytes(body))).build();
-    return JSON.readTree(broker.call(plugin, method, action, request).getValue().toByteArray());
+    Request request =
+        Request.builder().body(JSON.writeValueAsBytes(body)).build();
+    return JSON.readTree(broker.call(plugin, method, Action.fromWireName(action), request).value());
   }
 
   private static JsonNode probeCall(String from, Map<String, Object> call) throws Exception {
@@ -182,7 +185,7 @@ class IdentityIT {
     }
   }
 
-  private static ByteArrayInputStream pem(String s) {
+  private static ByteArrayInputStream pem(String s) throws Exception {
     return new ByteArrayInputStream(s.getBytes(StandardCharsets.US_ASCII));
   }
 }

@@ -1,5 +1,8 @@
 package io.dtac.examples;
 
+import io.dtac.core.Action;
+import io.dtac.core.Request;
+
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -7,7 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.ByteString;
-import io.dtac.broker.api.EndpointRequest;
 import io.dtac.broker.server.AccessPolicy;
 import io.dtac.broker.server.PluginBroker;
 import io.dtac.broker.server.PluginState;
@@ -48,7 +50,7 @@ class IsolationAttackIT {
     }
 
     @Test
-    void theAgentRefusesToTalkToASocketServedByAnotherProcessThanThePlugin() {
+    void theAgentRefusesToTalkToASocketServedByAnotherProcessThanThePlugin() throws Exception {
       var thief = broker.plugin("Thief").orElseThrow();
       assertEquals(PluginState.FAILED, thief.state(), thief.toString());
       assertTrue(thief.failure().orElseThrow().contains("not by the plugin process")
@@ -105,7 +107,7 @@ class IsolationAttackIT {
     }
 
     @AfterAll
-    void stop() {
+    void stop() throws Exception {
       if (broker != null) {
         broker.close();
       }
@@ -117,23 +119,23 @@ class IsolationAttackIT {
     }
 
     private JsonNode attack(Map<String, Object> body) throws Exception {
-      EndpointRequest request =
-          EndpointRequest.newBuilder().setBody(ByteString.copyFrom(JSON.writeValueAsBytes(body))).build();
-      return JSON.readTree(broker.call("Attacker", "attack", "create", request, Duration.ofSeconds(60))
-          .getValue().toByteArray());
+      Request request =
+          Request.builder().body(JSON.writeValueAsBytes(body)).build();
+      return JSON.readTree(broker.call("Attacker", "attack", Action.CREATE, request, Duration.ofSeconds(60))
+          .value());
     }
 
     private long pid(String plugin) {
       return Fixtures.pid(broker, plugin);
     }
 
-    private String transport() {
+    private String transport() throws Exception {
       return unix ? "unix" : "tcp";
     }
 
     /** Audit records, once a host call made now has been written (so earlier ones are too). */
     private List<JsonNode> auditUpToNow() throws Exception {
-      broker.call("HelloPlugin", "hello", "read", EndpointRequest.getDefaultInstance());
+      broker.call("HelloPlugin", "hello", Action.READ, Request.empty());
       List<JsonNode> records = new ArrayList<>();
       await().atMost(Duration.ofSeconds(10)).until(() -> {
         records.clear();
@@ -150,7 +152,7 @@ class IsolationAttackIT {
       return records.stream().filter(p).count();
     }
 
-    private static Predicate<JsonNode> from(String caller, String target) {
+    private static Predicate<JsonNode> from(String caller, String target) throws Exception {
       return r -> r.get("caller").asText().equals(caller) && r.get("target").asText().equals(target);
     }
 
@@ -187,7 +189,7 @@ class IsolationAttackIT {
       assertEquals(0, r.get("fakeBrokerConnections").asInt(), r.toString());
 
       long before = count(auditUpToNow(), from("CalculatorPlugin", "HelloPlugin"));
-      JsonNode result = Fixtures.value(broker.call("CalculatorPlugin", "calculate_via_hello", "create",
+      JsonNode result = Fixtures.value(broker.call("CalculatorPlugin", "calculate_via_hello", Action.CREATE,
           Fixtures.json(Map.of("operation", "add", "a", 5, "b", 3))));
       assertEquals(8, result.get("result").asInt());
       assertEquals(before + 1, count(auditUpToNow(), from("CalculatorPlugin", "HelloPlugin")),

@@ -1,5 +1,11 @@
 package io.dtac.examples;
 
+import io.dtac.core.Action;
+import io.dtac.core.Request;
+import io.dtac.core.Response;
+import io.dtac.core.PluginCallException;
+import io.dtac.core.StatusCode;
+
 import static io.dtac.examples.Fixtures.alive;
 import static io.dtac.examples.Fixtures.failure;
 import static io.dtac.examples.Fixtures.json;
@@ -12,14 +18,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.dtac.broker.api.EndpointRequest;
-import io.dtac.broker.api.EndpointResponse;
 import io.dtac.broker.api.PluginDescription;
 import io.dtac.broker.server.PluginBroker;
 import io.dtac.broker.server.PluginInfo;
 import io.dtac.broker.server.PluginState;
 import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -75,9 +78,9 @@ class PluginLifecycleIT {
               }
               if (plugin.name().equals("HelloPlugin") && plugin.state() == PluginState.FAILED) {
                 synchronized (listedWhenFailed) {
-                  broker.listPlugins().getDetailsList().stream()
-                      .filter(d -> d.getName().equals("HelloPlugin"))
-                      .map(PluginDescription::getState)
+                  broker.plugins().stream()
+                      .filter(d -> d.name().equals("HelloPlugin"))
+                      .map(d -> d.state().name())
                       .forEach(listedWhenFailed::add);
                 }
               }
@@ -90,7 +93,7 @@ class PluginLifecycleIT {
   }
 
   @AfterAll
-  static void stop() {
+  static void stop() throws Exception {
     List<Long> pids = broker.plugins().stream()
         .filter(p -> p.pid().isPresent()).map(p -> p.pid().getAsLong()).collect(Collectors.toList());
     broker.close();
@@ -103,17 +106,17 @@ class PluginLifecycleIT {
     }
   }
 
-  private static List<String> eventsOf(String name) {
+  private static List<String> eventsOf(String name) throws Exception {
     synchronized (events) {
       return events.stream().filter(e -> e.startsWith(name + ": ")).collect(Collectors.toList());
     }
   }
 
-  private static PluginState state(String name) {
+  private static PluginState state(String name) throws Exception {
     return broker.plugin(name).orElseThrow().state();
   }
 
-  private static void awaitRunning(String name) {
+  private static void awaitRunning(String name) throws Exception {
     Awaitility.await(name + " RUNNING").atMost(Duration.ofSeconds(60)).until(() -> state(name) == PluginState.RUNNING);
   }
 
@@ -126,7 +129,7 @@ class PluginLifecycleIT {
     Awaitility.await("HelloPlugin FAILED").atMost(Duration.ofSeconds(10))
         .until(() -> state("HelloPlugin") != PluginState.RUNNING);
 
-    EndpointResponse calculated = broker.call("CalculatorPlugin", "calculate_via_hello", "create",
+    Response calculated = broker.call("CalculatorPlugin", "calculate_via_hello", Action.CREATE,
         json(Map.of("operation", "add", "a", 5, "b", 3)));
     assertNotEquals(PluginState.RUNNING, state("HelloPlugin"), "hello must still be down after the call");
     assertEquals(8, value(calculated).get("result").asInt());
@@ -135,7 +138,7 @@ class PluginLifecycleIT {
     assertNotEquals(oldPid, pid(broker, "HelloPlugin"));
     assertTrue(!alive(oldPid));
     assertEquals("Hello from HelloPlugin",
-        value(broker.call("HelloPlugin", "hello", "read", EndpointRequest.getDefaultInstance())).get("message").asText());
+        value(broker.call("HelloPlugin", "hello", Action.READ, Request.empty())).get("message").asText());
     assertEquals(
         List.of(
             "HelloPlugin: RUNNING -> FAILED (process exited with code 137)",
@@ -150,23 +153,23 @@ class PluginLifecycleIT {
   @Test
   void callsInFlightToAKilledPluginFailAtOnceNamingItsExitCode() throws Exception {
     awaitRunning("Alpha");
-    int started = value(broker.call("Alpha", "stats", "read", EndpointRequest.getDefaultInstance())).get("started").asInt();
-    CompletableFuture<EndpointResponse> inFlight =
-        broker.callAsync("Alpha", "slow", "read", params("ms", "120000"), Duration.ofSeconds(120));
+    int started = value(broker.call("Alpha", "stats", Action.READ, Request.empty())).get("started").asInt();
+    CompletableFuture<Response> inFlight =
+        broker.callAsync("Alpha", "slow", Action.READ, params("ms", "120000"), Duration.ofSeconds(120));
     Awaitility.await("the slow call reaches Alpha").atMost(Duration.ofSeconds(20)).until(() ->
-        value(broker.call("Alpha", "stats", "read", EndpointRequest.getDefaultInstance())).get("started").asInt() > started);
+        value(broker.call("Alpha", "stats", Action.READ, Request.empty())).get("started").asInt() > started);
     signal(pid(broker, "Alpha"), "KILL");
     ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(
         ExecutionException.class, () -> inFlight.get(20, TimeUnit.SECONDS));
-    Status status = ((StatusRuntimeException) e.getCause()).getStatus();
-    assertEquals(Status.Code.UNAVAILABLE, status.getCode());
-    assertEquals("plugin 'Alpha' is not running: process exited with code 137", status.getDescription());
+    PluginCallException failure = (PluginCallException) e.getCause();
+    assertEquals(StatusCode.UNAVAILABLE, failure.code());
+    assertEquals("plugin 'Alpha' is not running: process exited with code 137", failure.description());
     awaitRunning("Alpha");
-    assertEquals("n1", value(broker.call("Alpha", "echo", "read", params("nonce", "n1"))).get("nonce").asText());
+    assertEquals("n1", value(broker.call("Alpha", "echo", Action.READ, params("nonce", "n1"))).get("nonce").asText());
   }
 
   @Test
-  void aPluginThatStopsAnsweringHealthChecksIsKilledAndRestarted() {
+  void aPluginThatStopsAnsweringHealthChecksIsKilledAndRestarted() throws Exception {
     awaitRunning("Alpha");
     long oldPid = pid(broker, "Alpha");
     int mark = eventsOf("Alpha").size();
@@ -176,11 +179,11 @@ class PluginLifecycleIT {
     Awaitility.await("the hung process is killed").atMost(Duration.ofSeconds(10)).until(() -> !alive(oldPid));
     awaitRunning("Alpha");
     assertNotEquals(oldPid, pid(broker, "Alpha"));
-    assertEquals("n2", value(broker.call("Alpha", "echo", "read", params("nonce", "n2"))).get("nonce").asText());
+    assertEquals("n2", value(broker.call("Alpha", "echo", Action.READ, params("nonce", "n2"))).get("nonce").asText());
   }
 
   @Test
-  void aPluginThatKeepsFailingIsGivenUpOnAfterItsRestartBudget() {
+  void aPluginThatKeepsFailingIsGivenUpOnAfterItsRestartBudget() throws Exception {
     awaitRunning("Flaky");
     signal(pid(broker, "Flaky"), "KILL");
     Awaitility.await("Flaky given up").atMost(Duration.ofSeconds(60)).until(() ->
@@ -206,7 +209,7 @@ class PluginLifecycleIT {
     Path spare = Files.createDirectories(tmp.resolve("spare"));
     PluginInfo gamma = broker.load(Fixtures.testPlugin(spare, "Gamma"));
     assertEquals(PluginState.RUNNING, gamma.state(), gamma.toString());
-    assertEquals("g1", value(broker.call("Gamma", "echo", "read", params("nonce", "g1"))).get("nonce").asText());
+    assertEquals("g1", value(broker.call("Gamma", "echo", Action.READ, params("nonce", "g1"))).get("nonce").asText());
 
     // A second file announcing the same name is refused right after its handshake.
     Path impostor = ExamplePlugins.script(spare, "impostor.plugin",
@@ -221,10 +224,10 @@ class PluginLifecycleIT {
     assertEquals(PluginState.STOPPED, unloaded.state());
     assertFalse(alive(gammaPid));
     assertTrue(broker.plugin("Gamma").isEmpty());
-    assertFalse(broker.listPlugins().getPluginsList().contains("Gamma"));
-    StatusRuntimeException gone = failure(() ->
-        broker.call("Gamma", "echo", "read", EndpointRequest.getDefaultInstance()));
-    assertEquals(Status.Code.NOT_FOUND, gone.getStatus().getCode());
+    assertFalse(broker.plugins().stream().anyMatch(p -> p.name().equals("Gamma")));
+    PluginCallException gone = failure(() ->
+        broker.call("Gamma", "echo", Action.READ, Request.empty()));
+    assertEquals(StatusCode.NOT_FOUND, gone.code());
     assertTrue(broker.unload("Gamma").isEmpty());
 
     awaitRunning("HelloPlugin");
@@ -234,7 +237,7 @@ class PluginLifecycleIT {
     assertNotEquals(helloPid, reloaded.pid().getAsLong());
     assertFalse(alive(helloPid));
     assertEquals("Hello from HelloPlugin",
-        value(broker.call("HelloPlugin", "hello", "read", EndpointRequest.getDefaultInstance())).get("message").asText());
+        value(broker.call("HelloPlugin", "hello", Action.READ, Request.empty())).get("message").asText());
     assertTrue(broker.reload("NoSuchPlugin").isEmpty());
 
     PluginInfo missing = broker.load(spare.resolve("missing.plugin"));

@@ -1,10 +1,14 @@
 package io.dtac.examples;
 
+import io.dtac.core.Action;
+import io.dtac.core.Request;
+import io.dtac.core.PluginCallException;
+import io.dtac.core.StatusCode;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.dtac.broker.api.EndpointRequest;
 import io.dtac.broker.server.PluginBroker;
 import io.dtac.broker.server.PluginConfig;
 import io.dtac.broker.server.PluginInfo;
@@ -51,8 +55,8 @@ class PluginLoadingIT {
           plugins.stream().collect(Collectors.toMap(PluginInfo::name, Function.identity()));
 
       assertEquals(PluginState.RUNNING, byName.get("HelloPlugin").state());
-      assertTrue(broker.call("HelloPlugin", "hello", "read", EndpointRequest.getDefaultInstance())
-          .getValue().toStringUtf8().contains("Hello from HelloPlugin"));
+      assertTrue(broker.call("HelloPlugin", "hello", Action.READ, Request.empty())
+          .valueAsString().contains("Hello from HelloPlugin"));
 
       assertFailure(byName, "garbage.plugin", "expected a line starting with CONNECT{{, got: 'hello there'");
       assertFailure(byName, "early.plugin", "exited with code 3 before printing its handshake line");
@@ -110,24 +114,24 @@ class PluginLoadingIT {
       ProcessHandle.of(pid).orElseThrow().destroyForcibly();
       org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
           .until(() -> broker.plugin("HelloPlugin").orElseThrow().state() == PluginState.FAILED);
-      io.grpc.StatusRuntimeException e = org.junit.jupiter.api.Assertions.assertThrows(
-          io.grpc.StatusRuntimeException.class,
-          () -> broker.call("HelloPlugin", "hello", "read", EndpointRequest.getDefaultInstance()));
-      assertEquals(io.grpc.Status.Code.UNAVAILABLE, e.getStatus().getCode());
-      assertTrue(e.getStatus().getDescription().contains("plugin 'HelloPlugin' is not running"), e.getStatus().getDescription());
-      assertTrue(e.getStatus().getDescription().contains("exited with code 137"), e.getStatus().getDescription());
+      PluginCallException e = org.junit.jupiter.api.Assertions.assertThrows(
+          PluginCallException.class,
+          () -> broker.call("HelloPlugin", "hello", Action.READ, Request.empty()));
+      assertEquals(StatusCode.UNAVAILABLE, e.code());
+      assertTrue(e.description().contains("plugin 'HelloPlugin' is not running"), e.description());
+      assertTrue(e.description().contains("exited with code 137"), e.description());
     }
     assertNoChildProcesses();
   }
 
-  private static void assertFailure(Map<String, PluginInfo> byName, String file, String expected) {
+  private static void assertFailure(Map<String, PluginInfo> byName, String file, String expected) throws Exception {
     PluginInfo info = byName.get(file);
     assertTrue(info != null, file + " is not reported; reported: " + byName.keySet());
     assertEquals(PluginState.FAILED, info.state());
     assertTrue(info.failure().orElse("").contains(expected), file + ": " + info.failure().orElse(""));
   }
 
-  static void assertNoChildProcesses() {
+  static void assertNoChildProcesses() throws Exception {
     List<ProcessHandle> left = ProcessHandle.current().descendants().filter(ProcessHandle::isAlive)
         .collect(Collectors.toList());
     assertTrue(left.isEmpty(), "processes left behind: "

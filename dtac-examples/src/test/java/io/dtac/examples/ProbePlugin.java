@@ -1,13 +1,13 @@
 package io.dtac.examples;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.dtac.plugin.Action;
+import io.dtac.core.Action;
 import io.dtac.plugin.BrokerClient;
 import io.dtac.plugin.PluginBase;
-import io.dtac.plugin.PluginCallException;
+import io.dtac.core.PluginCallException;
 import io.dtac.plugin.PluginHost;
-import io.dtac.plugin.Request;
-import io.dtac.plugin.Response;
+import io.dtac.core.Request;
+import io.dtac.core.Response;
 import io.grpc.ChannelCredentials;
 import io.grpc.TlsChannelCredentials;
 import java.io.ByteArrayInputStream;

@@ -1,10 +1,14 @@
 package io.dtac.examples;
 
+import io.dtac.core.StatusCode;
+
+import io.dtac.core.Action;
+import io.dtac.core.Request;
+
 import static io.dtac.examples.Fixtures.alive;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.dtac.broker.api.EndpointRequest;
 import io.dtac.broker.server.AccessPolicy;
 import io.dtac.broker.server.PluginBroker;
 import io.dtac.broker.server.PluginInfo;
@@ -26,14 +30,14 @@ import org.junit.jupiter.api.io.TempDir;
 class ReservedNameIT {
   @TempDir Path tmp;
 
-  private static String failure(Map<String, PluginInfo> plugins, String name) {
+  private static String failure(Map<String, PluginInfo> plugins, String name) throws Exception {
     PluginInfo p = plugins.get(name);
     assertEquals(PluginState.FAILED, p.state(), p.toString());
     p.pid().ifPresent(pid -> assertTrue(!alive(pid), name + " (pid " + pid + ") was not stopped"));
     return p.failure().orElseThrow();
   }
 
-  private static String announcing(String name, String root) {
+  private static String announcing(String name, String root) throws Exception {
     return "echo 'CONNECT{{" + name + ":" + root + ":grpc:tcp:127.0.0.1:1:plug_api_1.0:[]}}'; sleep 30";
   }
 
@@ -65,11 +69,10 @@ class ReservedNameIT {
           failure(all, "spaced.plugin"));
 
       // Nothing answers to the reserved name, and the host, not subject to the policy, still calls.
-      assertEquals(Status.Code.NOT_FOUND,
-          Fixtures.failure(() -> broker.call("agent", "hello", "read", EndpointRequest.getDefaultInstance()))
-              .getStatus().getCode());
+      assertEquals(StatusCode.NOT_FOUND,
+          Fixtures.failure(() -> broker.call("agent", "hello", Action.READ, Request.empty())).code());
       assertEquals("Hello from HelloPlugin",
-          Fixtures.value(broker.call("HelloPlugin", "hello", "read", EndpointRequest.getDefaultInstance()))
+          Fixtures.value(broker.call("HelloPlugin", "hello", Action.READ, Request.empty()))
               .get("message").asText());
     }
   }

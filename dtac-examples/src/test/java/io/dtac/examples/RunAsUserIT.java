@@ -1,5 +1,8 @@
 package io.dtac.examples;
 
+import io.dtac.core.Action;
+import io.dtac.core.Request;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,7 +11,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.ByteString;
-import io.dtac.broker.api.EndpointRequest;
 import io.dtac.broker.server.AccessPolicy;
 import io.dtac.broker.server.PluginBroker;
 import io.dtac.broker.server.PluginConfig;
@@ -79,10 +81,10 @@ class RunAsUserIT {
   }
 
   private static JsonNode attack(Map<String, Object> body) throws Exception {
-    EndpointRequest request =
-        EndpointRequest.newBuilder().setBody(ByteString.copyFrom(JSON.writeValueAsBytes(body))).build();
-    return JSON.readTree(broker.call("Attacker", "attack", "create", request, Duration.ofSeconds(60))
-        .getValue().toByteArray());
+    Request request =
+        Request.builder().body(JSON.writeValueAsBytes(body)).build();
+    return JSON.readTree(broker.call("Attacker", "attack", Action.CREATE, request, Duration.ofSeconds(60))
+        .value());
   }
 
   @Test

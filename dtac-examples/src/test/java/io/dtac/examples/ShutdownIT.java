@@ -1,5 +1,10 @@
 package io.dtac.examples;
 
+import io.dtac.core.Action;
+import io.dtac.core.Response;
+import io.dtac.core.PluginCallException;
+import io.dtac.core.StatusCode;
+
 import static io.dtac.examples.Fixtures.alive;
 import static io.dtac.examples.Fixtures.json;
 import static io.dtac.examples.Fixtures.params;
@@ -8,13 +13,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.dtac.broker.api.EndpointResponse;
 import io.dtac.broker.server.PluginBroker;
 import io.dtac.broker.server.PluginInfo;
 import io.dtac.broker.server.PluginState;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
@@ -72,7 +75,7 @@ class ShutdownIT {
 
     // In flight (admitted when callAsync returns): Alpha sleeps, then calls Stubborn; that
     // nested call arrives during the shutdown.
-    CompletableFuture<EndpointResponse> inFlight = broker.callAsync("Alpha", "relay", "create",
+    CompletableFuture<Response> inFlight = broker.callAsync("Alpha", "relay", Action.CREATE,
         json(Map.of("path", List.of("Stubborn"), "method", "echo", "sleepMs", 1500, "params", Map.of("nonce", "late"))));
     ManagedChannel toBroker = NettyChannelBuilder.forTarget(broker.brokerAddress()).usePlaintext().build();
     HealthGrpc.HealthBlockingStub health = HealthGrpc.newBlockingStub(toBroker);
@@ -81,11 +84,11 @@ class ShutdownIT {
     CompletableFuture<Void> closing = CompletableFuture.runAsync(broker::close);
     Awaitility.await("new calls refused").atMost(Duration.ofSeconds(10)).until(() -> {
       try {
-        broker.call("Stubborn", "echo", "read", params("nonce", "new"));
+        broker.call("Stubborn", "echo", Action.READ, params("nonce", "new"));
         return false;
-      } catch (StatusRuntimeException e) {
-        assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode());
-        assertEquals("the broker is shutting down and accepts no new calls", e.getStatus().getDescription());
+      } catch (PluginCallException e) {
+        assertEquals(StatusCode.UNAVAILABLE, e.code());
+        assertEquals("the broker is shutting down and accepts no new calls", e.description());
         return true;
       }
     });

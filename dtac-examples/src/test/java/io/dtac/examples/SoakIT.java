@@ -1,5 +1,9 @@
 package io.dtac.examples;
 
+import io.dtac.core.Action;
+import io.dtac.core.PluginCallException;
+import io.dtac.core.StatusCode;
+
 import static io.dtac.examples.Fixtures.json;
 import static io.dtac.examples.Fixtures.params;
 import static io.dtac.examples.Fixtures.pid;
@@ -12,7 +16,6 @@ import io.dtac.broker.server.PluginBroker;
 import io.dtac.broker.server.PluginInfo;
 import io.dtac.broker.server.PluginState;
 import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
@@ -67,9 +70,9 @@ class SoakIT {
     boolean viaRelay = ThreadLocalRandom.current().nextBoolean();
     try {
       JsonNode answer = viaRelay
-          ? value(broker.call("Relay", "relay", "create",
+          ? value(broker.call("Relay", "relay", Action.CREATE,
               json(Map.of("path", List.of("Echo"), "method", "echo", "params", Map.of("nonce", nonce))), CALL_TIMEOUT))
-          : value(broker.call("Echo", "echo", "read", params("nonce", nonce), CALL_TIMEOUT));
+          : value(broker.call("Echo", "echo", Action.READ, params("nonce", nonce), CALL_TIMEOUT));
       if (!nonce.equals(answer.get("nonce").asText())) {
         return "WRONG CALLER: sent nonce " + nonce + ", got " + answer;
       }
@@ -78,8 +81,8 @@ class SoakIT {
         return "wrong caller identity: expected " + caller + ", got " + answer;
       }
       return null;
-    } catch (StatusRuntimeException e) {
-      return e.getStatus().getCode() == Status.Code.UNAVAILABLE ? "UNAVAILABLE" : "undocumented: " + e.getStatus();
+    } catch (PluginCallException e) {
+      return e.code() == StatusCode.UNAVAILABLE ? "UNAVAILABLE" : "undocumented: " + e.getMessage();
     }
   }
 

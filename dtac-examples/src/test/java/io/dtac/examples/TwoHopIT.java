@@ -1,5 +1,11 @@
 package io.dtac.examples;
 
+import io.dtac.core.Action;
+import io.dtac.core.Request;
+import io.dtac.core.Response;
+import io.dtac.core.PluginCallException;
+import io.dtac.core.StatusCode;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -8,13 +14,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.ByteString;
-import io.dtac.broker.api.EndpointRequest;
-import io.dtac.broker.api.EndpointResponse;
 import io.dtac.broker.server.PluginBroker;
 import io.dtac.broker.server.PluginInfo;
 import io.dtac.broker.server.PluginState;
 import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -39,7 +42,7 @@ class TwoHopIT {
   }
 
   @AfterAll
-  static void stop() {
+  static void stop() throws Exception {
     broker.close();
     for (long pid : pids) {
       assertFalse(
@@ -48,69 +51,69 @@ class TwoHopIT {
     }
   }
 
-  private static EndpointRequest json(String body) {
-    return EndpointRequest.newBuilder().setBody(ByteString.copyFromUtf8(body)).build();
+  private static Request json(String body) throws Exception {
+    return Request.builder().body(body).build();
   }
 
   @Test
-  void bothExamplePluginsAreRunningWithTheirEndpoints() {
+  void bothExamplePluginsAreRunningWithTheirEndpoints() throws Exception {
     List<PluginInfo> plugins = broker.plugins();
     assertEquals(
         List.of("CalculatorPlugin", "HelloPlugin"),
         plugins.stream().map(PluginInfo::name).sorted().collect(Collectors.toList()));
     plugins.forEach(p -> assertEquals(PluginState.RUNNING, p.state(), p.toString()));
     assertEquals(List.of("CalculatorPlugin", "HelloPlugin"),
-        broker.listPlugins().getPluginsList().stream().sorted().collect(Collectors.toList()));
+        broker.plugins().stream().map(io.dtac.broker.server.PluginInfo::name).sorted().collect(Collectors.toList()));
     PluginInfo hello = broker.plugin("HelloPlugin").orElseThrow();
     assertEquals("hello", hello.rootPath());
-    assertEquals("read", hello.endpoints().get(0).getAction());
-    assertEquals("hello", hello.endpoints().get(0).getPath());
+    assertEquals("read", hello.endpoints().get(0).action().wireName());
+    assertEquals("hello", hello.endpoints().get(0).path());
   }
 
   @Test
   void calculateViaHelloGoesThroughTheBrokerToHello() throws Exception {
-    EndpointResponse r =
-        broker.call("CalculatorPlugin", "calculate_via_hello", "create",
+    Response r =
+        broker.call("CalculatorPlugin", "calculate_via_hello", Action.CREATE,
             json("{\"operation\":\"add\",\"a\":5,\"b\":3}"));
-    JsonNode body = JSON.readTree(r.getValue().toByteArray());
+    JsonNode body = JSON.readTree(r.value());
     assertEquals(JSON.readTree("{\"result\":8,\"callee_plugin\":\"HelloPlugin\"}"), body);
   }
 
   @Test
   void helloAnswersItsMessage() throws Exception {
-    EndpointResponse r = broker.call("HelloPlugin", "hello", "read", EndpointRequest.getDefaultInstance());
-    assertEquals("Hello from HelloPlugin", JSON.readTree(r.getValue().toByteArray()).get("message").asText());
+    Response r = broker.call("HelloPlugin", "hello", Action.READ, Request.empty());
+    assertEquals("Hello from HelloPlugin", JSON.readTree(r.value()).get("message").asText());
   }
 
   @Test
-  void calculatorErrorsAreClear() {
-    StatusRuntimeException div =
-        assertThrows(StatusRuntimeException.class, () -> broker.call("CalculatorPlugin", "calculate",
-            "create", json("{\"operation\":\"divide\",\"a\":1,\"b\":0}")));
-    assertEquals(Status.Code.INVALID_ARGUMENT, div.getStatus().getCode());
-    assertEquals("division by zero", div.getStatus().getDescription());
-    StatusRuntimeException op =
-        assertThrows(StatusRuntimeException.class, () -> broker.call("CalculatorPlugin", "calculate",
-            "create", json("{\"operation\":\"pow\",\"a\":1,\"b\":0}")));
-    assertTrue(op.getStatus().getDescription().contains("unknown operation 'pow'"));
+  void calculatorErrorsAreClear() throws Exception {
+    PluginCallException div =
+        assertThrows(PluginCallException.class, () -> broker.call("CalculatorPlugin", "calculate",
+            Action.CREATE, json("{\"operation\":\"divide\",\"a\":1,\"b\":0}")));
+    assertEquals(StatusCode.INVALID_ARGUMENT, div.code());
+    assertEquals("division by zero", div.description());
+    PluginCallException op =
+        assertThrows(PluginCallException.class, () -> broker.call("CalculatorPlugin", "calculate",
+            Action.CREATE, json("{\"operation\":\"pow\",\"a\":1,\"b\":0}")));
+    assertTrue(op.description().contains("unknown operation 'pow'"));
   }
 
   @Test
-  void unknownPluginIsNotFoundAndListsTheLoadedOnes() {
-    StatusRuntimeException e =
-        assertThrows(StatusRuntimeException.class,
-            () -> broker.call("Hello", "hello", "read", EndpointRequest.getDefaultInstance()));
-    assertEquals(Status.Code.NOT_FOUND, e.getStatus().getCode());
-    assertTrue(e.getStatus().getDescription().startsWith("plugin 'Hello' not found; loaded: "));
-    assertTrue(e.getStatus().getDescription().contains("HelloPlugin"));
+  void unknownPluginIsNotFoundAndListsTheLoadedOnes() throws Exception {
+    PluginCallException e =
+        assertThrows(PluginCallException.class,
+            () -> broker.call("Hello", "hello", Action.READ, Request.empty()));
+    assertEquals(StatusCode.NOT_FOUND, e.code());
+    assertTrue(e.description().startsWith("plugin 'Hello' not found; loaded: "));
+    assertTrue(e.description().contains("HelloPlugin"));
   }
 
   @Test
-  void unknownMethodIsNotFound() {
-    StatusRuntimeException e =
-        assertThrows(StatusRuntimeException.class,
-            () -> broker.call("HelloPlugin", "goodbye", "read", EndpointRequest.getDefaultInstance()));
-    assertEquals(Status.Code.NOT_FOUND, e.getStatus().getCode());
-    assertTrue(e.getStatus().getDescription().contains("no endpoint 'read:goodbye'"));
+  void unknownMethodIsNotFound() throws Exception {
+    PluginCallException e =
+        assertThrows(PluginCallException.class,
+            () -> broker.call("HelloPlugin", "goodbye", Action.READ, Request.empty()));
+    assertEquals(StatusCode.NOT_FOUND, e.code());
+    assertTrue(e.description().contains("no endpoint 'read:goodbye'"));
   }
 }

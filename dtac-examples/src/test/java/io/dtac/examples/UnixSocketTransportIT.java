@@ -1,12 +1,14 @@
 package io.dtac.examples;
 
+import io.dtac.core.Action;
+import io.dtac.core.Request;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.google.protobuf.ByteString;
-import io.dtac.broker.api.EndpointRequest;
 import io.dtac.broker.server.PluginBroker;
 import io.dtac.broker.server.PluginInfo;
 import io.dtac.broker.server.PluginState;
@@ -105,13 +107,13 @@ class UnixSocketTransportIT {
     }
   }
 
-  private static String calculateViaHello(PluginBroker broker) {
-    return broker.call("CalculatorPlugin", "calculate_via_hello", "create",
-            EndpointRequest.newBuilder().setBody(ByteString.copyFromUtf8(CALC)).build())
-        .getValue().toStringUtf8();
+  private static String calculateViaHello(PluginBroker broker) throws Exception {
+    return broker.call("CalculatorPlugin", "calculate_via_hello", Action.CREATE,
+            Request.builder().body(CALC).build())
+        .valueAsString();
   }
 
-  private static String socketName(PluginBroker broker, String plugin) {
+  private static String socketName(PluginBroker broker, String plugin) throws Exception {
     return "p" + broker.plugin(plugin).orElseThrow().pid().orElseThrow() + ".sock";
   }
 

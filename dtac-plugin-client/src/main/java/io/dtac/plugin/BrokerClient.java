@@ -1,10 +1,17 @@
 package io.dtac.plugin;
 
+import io.dtac.core.Action;
+import io.dtac.core.Request;
+import io.dtac.core.Response;
+import io.dtac.core.PluginCallException;
+import io.dtac.core.PluginSummary;
+import io.dtac.core.StatusCode;
+import io.dtac.core.internal.Protos;
+
 import io.dtac.broker.api.AgentServiceGrpc;
 import io.dtac.broker.api.ListPluginsRequest;
 import io.dtac.broker.api.ListPluginsResponse;
 import io.dtac.broker.api.PluginCallRequest;
-import io.dtac.broker.api.PluginDescription;
 import io.dtac.plugin.internal.AgentPeer;
 import io.dtac.plugin.internal.BrokerCredential;
 import io.dtac.plugin.internal.CallToken;
@@ -20,6 +27,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.stub.MetadataUtils;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 
@@ -41,18 +49,23 @@ public final class BrokerClient implements AutoCloseable {
   private final String address;
   private final ManagedChannel channel;
   private final AgentServiceGrpc.AgentServiceBlockingStub stub;
+  private final AgentServiceGrpc.AgentServiceFutureStub futureStub;
 
   private BrokerClient(String address, ChannelCredentials credentials, String credential) {
     this.address = address;
     this.channel = UnixSockets.channelBuilder(target(address), credentials).build();
     AgentServiceGrpc.AgentServiceBlockingStub s =
         AgentServiceGrpc.newBlockingStub(channel).withInterceptors(CallToken.interceptor());
+    AgentServiceGrpc.AgentServiceFutureStub f =
+        AgentServiceGrpc.newFutureStub(channel).withInterceptors(CallToken.interceptor());
     if (credential != null && !credential.isEmpty()) {
       Metadata headers = new Metadata();
       headers.put(CREDENTIAL_HEADER, credential);
       s = s.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
+      f = f.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
     }
     this.stub = s;
+    this.futureStub = f;
   }
 
   /**
@@ -62,7 +75,7 @@ public final class BrokerClient implements AutoCloseable {
    * is none and the header is not sent.
    */
   public static final Metadata.Key<String> CREDENTIAL_HEADER =
-      Metadata.Key.of("dtac-broker-credential", Metadata.ASCII_STRING_MARSHALLER);
+      Metadata.Key.of(io.dtac.core.Protocol.CREDENTIAL_HEADER, Metadata.ASCII_STRING_MARSHALLER);
 
   /**
    * Connects to the broker at {@code address} ("host:port", or "unix:PATH"), presenting the
@@ -183,14 +196,67 @@ public final class BrokerClient implements AutoCloseable {
           && deadline.isExpired()) {
         // The deadline ran out here, before the broker's answer (which names the target) came.
         throw new PluginCallException(
-            Status.DEADLINE_EXCEEDED
-                .withDescription(
-                    "call to plugin '" + pluginName + "' endpoint '" + call.getAction() + ":" + method
-                        + "' did not complete within its deadline of " + allowedMillis + " ms")
-                .asRuntimeException());
+            StatusCode.DEADLINE_EXCEEDED,
+            "call to plugin '" + pluginName + "' endpoint '" + call.getAction() + ":" + method
+                + "' did not complete within its deadline of " + allowedMillis + " ms",
+            e);
       }
-      throw new PluginCallException(e);
+      throw Protos.toException(e);
     }
+  }
+
+  /**
+   * Like {@link #call(String, String, Action, Request, Duration)}, without blocking a thread: the
+   * future completes on the channel's transport thread when the answer arrives (keep stages short
+   * there, or use the {@code *Async} stages with an executor of your own), and fails with a
+   * {@link PluginCallException}. The current {@code Context}'s deadline, cancellation and call
+   * token carry over as for {@code call}. Cancelling the future cancels the call, and the broker
+   * cancels the target's work.
+   *
+   * @param timeout null: the current context's deadline, else the broker's default
+   */
+  public CompletableFuture<Response> callAsync(
+      String pluginName, String method, Action action, Request request, Duration timeout) {
+    Objects.requireNonNull(action, "action");
+    PluginCallRequest call =
+        PluginCallRequest.newBuilder()
+            .setPluginName(Objects.requireNonNull(pluginName, "pluginName"))
+            .setMethod(Objects.requireNonNull(method, "method"))
+            .setAction(action.wireName())
+            .setRequest(Protos.toProto(request == null ? Request.empty() : request))
+            .build();
+    AgentServiceGrpc.AgentServiceFutureStub s = futureStub;
+    if (timeout != null) {
+      s = s.withDeadlineAfter(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    }
+    com.google.common.util.concurrent.ListenableFuture<io.dtac.broker.api.PluginCallResponse> sent = s.callPlugin(call);
+    CompletableFuture<Response> result = new CompletableFuture<>() {
+      @Override
+      public boolean cancel(boolean mayInterruptIfRunning) {
+        sent.cancel(true);
+        return super.cancel(mayInterruptIfRunning);
+      }
+    };
+    com.google.common.util.concurrent.Futures.addCallback(
+        sent,
+        new com.google.common.util.concurrent.FutureCallback<io.dtac.broker.api.PluginCallResponse>() {
+          @Override
+          public void onSuccess(io.dtac.broker.api.PluginCallResponse r) {
+            result.complete(Protos.fromProto(r.getResponse()));
+          }
+
+          @Override
+          public void onFailure(Throwable t) {
+            result.completeExceptionally(Protos.toException(t));
+          }
+        },
+        com.google.common.util.concurrent.MoreExecutors.directExecutor());
+    return result;
+  }
+
+  /** Like {@link #callAsync(String, String, Action, Request, Duration)} with the default deadline. */
+  public CompletableFuture<Response> callAsync(String pluginName, String method, Action action, Request request) {
+    return callAsync(pluginName, method, action, request, null);
   }
 
   private static Deadline earliest(Deadline a, Deadline b) {
@@ -206,15 +272,15 @@ public final class BrokerClient implements AutoCloseable {
   }
 
   /** The loaded plugins with their root path, state and endpoints. */
-  public List<PluginDescription> describePlugins() throws PluginCallException {
-    return list().getDetailsList();
+  public List<PluginSummary> describePlugins() throws PluginCallException {
+    return list().getDetailsList().stream().map(Protos::fromProto).toList();
   }
 
   private ListPluginsResponse list() throws PluginCallException {
     try {
       return stub.listPlugins(ListPluginsRequest.getDefaultInstance());
     } catch (StatusRuntimeException e) {
-      throw new PluginCallException(e);
+      throw Protos.toException(e);
     }
   }
 

@@ -1,5 +1,7 @@
 package io.dtac.plugin;
 
+import io.dtac.core.Action;
+
 import java.util.Objects;
 
 /**

@@ -1,5 +1,9 @@
 package io.dtac.plugin;
 
+import io.dtac.core.Request;
+import io.dtac.core.Response;
+import io.dtac.core.PluginException;
+
 /**
  * The code behind one endpoint. Called on a gRPC server thread, possibly concurrently with other
  * calls: implementations must be thread-safe.

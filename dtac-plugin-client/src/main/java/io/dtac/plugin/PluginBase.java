@@ -1,14 +1,20 @@
 package io.dtac.plugin;
 
+import io.dtac.core.Action;
+import io.dtac.core.Request;
+import io.dtac.core.Response;
+import io.dtac.core.PluginCallException;
+import io.dtac.core.StatusCode;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import io.dtac.broker.api.LogField;
 import io.dtac.broker.api.LogMessage;
-import io.grpc.Status;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.Map;
 import java.util.Objects;
 import java.util.regex.Pattern;
@@ -194,6 +200,22 @@ public abstract class PluginBase {
     return requireBroker().call(pluginName, method, action, request, timeout);
   }
 
+  /**
+   * Like {@link #callPlugin(String, String, Action, Request)}, without blocking a thread (see
+   * {@link BrokerClient#callAsync(String, String, Action, Request, Duration)} for which thread
+   * completes it). The future fails with a {@link PluginCallException}, FAILED_PRECONDITION when
+   * the agent gave no broker.
+   */
+  public final CompletableFuture<Response> callPluginAsync(
+      String pluginName, String method, Action action, Request request) {
+    BrokerClient b = broker;
+    if (b == null) {
+      return CompletableFuture.failedFuture(
+          new PluginCallException(StatusCode.FAILED_PRECONDITION, PluginCallException.NOT_INITIALIZED));
+    }
+    return b.callAsync(pluginName, method, action, request);
+  }
+
   /** The names of the plugins the agent has loaded (that this plugin may see). */
   public final List<String> listAvailablePlugins() throws PluginCallException {
     return requireBroker().listPlugins();
@@ -203,7 +225,7 @@ public abstract class PluginBase {
     BrokerClient b = broker;
     if (b == null) {
       throw new PluginCallException(
-          Status.Code.FAILED_PRECONDITION, PluginCallException.NOT_INITIALIZED);
+          StatusCode.FAILED_PRECONDITION, PluginCallException.NOT_INITIALIZED);
     }
     return b;
   }

@@ -44,16 +44,16 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class PluginHost {
   /** The variable the agent sets; without it the plugin refuses to run. */
-  public static final String ENV_PLUGINS = "DTAC_PLUGINS";
-  public static final String ENV_TLS_CERT = "DTAC_TLS_CERT";
-  public static final String ENV_TLS_KEY = "DTAC_TLS_KEY";
+  public static final String ENV_PLUGINS = io.dtac.core.Protocol.ENV_PLUGINS;
+  public static final String ENV_TLS_CERT = io.dtac.core.Protocol.ENV_TLS_CERT;
+  public static final String ENV_TLS_KEY = io.dtac.core.Protocol.ENV_TLS_KEY;
   /**
    * The agent's certificate: with it, the plugin's server accepts that client certificate only,
    * and the plugin calls the broker over TLS, accepting that server certificate only.
    */
-  public static final String ENV_TLS_CA = "DTAC_TLS_CA";
+  public static final String ENV_TLS_CA = io.dtac.core.Protocol.ENV_TLS_CA;
   /** When "true", the plugin exits as soon as its stdin reaches end of file. */
-  public static final String ENV_WATCH_STDIN = "DTAC_WATCH_STDIN";
+  public static final String ENV_WATCH_STDIN = io.dtac.core.Protocol.ENV_WATCH_STDIN;
 
   private static final long STOP_GRACE_MILLIS = 2_000;
 

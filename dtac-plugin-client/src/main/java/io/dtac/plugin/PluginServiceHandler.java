@@ -1,5 +1,9 @@
 package io.dtac.plugin;
 
+import io.dtac.core.Response;
+import io.dtac.core.PluginException;
+import io.dtac.core.PluginCallException;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.google.common.util.concurrent.MoreExecutors;
 import io.dtac.broker.api.EndpointRequestMessage;
@@ -10,7 +14,7 @@ import io.dtac.broker.api.PluginServiceGrpc;
 import io.dtac.broker.api.RegisterRequest;
 import io.dtac.broker.api.RegisterResponse;
 import io.dtac.plugin.internal.CallToken;
-import io.dtac.plugin.internal.Json;
+import io.dtac.core.internal.Json;
 import io.grpc.Context;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -167,12 +171,13 @@ final class PluginServiceHandler extends PluginServiceGrpc.PluginServiceImplBase
 
   private StatusRuntimeException toStatus(Endpoint endpoint, Exception e) {
     if (e instanceof PluginException) {
-      return Status.fromCode(((PluginException) e).code())
+      return Status.fromCode(io.dtac.core.internal.Protos.code(((PluginException) e).code()))
           .withDescription(e.getMessage())
           .asRuntimeException();
     }
     if (e instanceof PluginCallException) {
-      return Status.fromCode(((PluginCallException) e).code())
+      // Passed on as the target's own failure: its code, and its words.
+      return Status.fromCode(io.dtac.core.internal.Protos.code(((PluginCallException) e).code()))
           .withDescription(e.getMessage())
           .asRuntimeException();
     }

@@ -1,49 +1,29 @@
 package io.dtac.plugin;
 
-import com.google.protobuf.ByteString;
 import io.dtac.broker.api.EndpointRequest;
 import io.dtac.broker.api.EndpointResponse;
 import io.dtac.broker.api.PluginEndpoint;
-import io.dtac.plugin.internal.Multimaps;
+import io.dtac.core.Request;
+import io.dtac.core.Response;
 
-/** Conversions between the SDK's Java types and the protocol's messages. */
+/** The plugin side's conversions: endpoints to the protocol's messages; the rest is the core's. */
 final class Protos {
   private Protos() {}
 
   static EndpointRequest toProto(Request r) {
-    return EndpointRequest.newBuilder()
-        .putAllMetadata(r.metadata())
-        .putAllHeaders(Multimaps.toProto(r.headers()))
-        .putAllParameters(Multimaps.toProto(r.parameters()))
-        .setBody(ByteString.copyFrom(r.body()))
-        .build();
+    return io.dtac.core.internal.Protos.toProto(r);
   }
 
   static Request fromProto(EndpointRequest p) {
-    return Request.builder()
-        .metadata(p.getMetadataMap())
-        .headers(Multimaps.fromProto(p.getHeadersMap()))
-        .parameters(Multimaps.fromProto(p.getParametersMap()))
-        .body(p.getBody().toByteArray())
-        .build();
+    return io.dtac.core.internal.Protos.fromProto(p);
   }
 
   static EndpointResponse toProto(Response r) {
-    return EndpointResponse.newBuilder()
-        .putAllMetadata(r.metadata())
-        .putAllHeaders(Multimaps.toProto(r.headers()))
-        .putAllParameters(Multimaps.toProto(r.parameters()))
-        .setValue(ByteString.copyFrom(r.value()))
-        .build();
+    return io.dtac.core.internal.Protos.toProto(r);
   }
 
   static Response fromProto(EndpointResponse p) {
-    return Response.builder()
-        .metadata(p.getMetadataMap())
-        .headers(Multimaps.fromProto(p.getHeadersMap()))
-        .parameters(Multimaps.fromProto(p.getParametersMap()))
-        .value(p.getValue().toByteArray())
-        .build();
+    return io.dtac.core.internal.Protos.fromProto(p);
   }
 
   static PluginEndpoint toProto(Endpoint e, boolean defaultSecure) {

@@ -1,5 +1,12 @@
 package io.dtac.plugin;
 
+import io.dtac.core.StatusCode;
+
+import io.dtac.core.Action;
+import io.dtac.core.Request;
+import io.dtac.core.Response;
+import io.dtac.core.PluginCallException;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -82,6 +89,18 @@ class BrokerClientTest {
   }
 
   @Test
+  void callAsyncAnswersWithoutBlockingAndFailsWithThePluginCallException() throws Exception {
+    java.util.concurrent.CompletableFuture<Response> f =
+        client.callAsync("HelloPlugin", "hello", Action.READ, Request.builder().body("b").build());
+    assertEquals("HelloPlugin read:hello b as s3cret", f.get(10, java.util.concurrent.TimeUnit.SECONDS).valueAsString());
+    java.util.concurrent.ExecutionException e = assertThrows(java.util.concurrent.ExecutionException.class,
+        () -> client.callAsync("Missing", "x", Action.READ, null).get(10, java.util.concurrent.TimeUnit.SECONDS));
+    PluginCallException failure = (PluginCallException) e.getCause();
+    assertEquals(StatusCode.NOT_FOUND, failure.code());
+    assertEquals("plugin 'Missing' not found; loaded: HelloPlugin", failure.description());
+  }
+
+  @Test
   void listPluginsReturnsTheNames() throws Exception {
     assertEquals(List.of("HelloPlugin", "CalculatorPlugin"), client.listPlugins());
   }
@@ -90,7 +109,7 @@ class BrokerClientTest {
   void brokerErrorsArePluginCallExceptionsWithTheStatusCode() {
     PluginCallException e = assertThrows(PluginCallException.class,
         () -> client.call("Missing", "x", Action.READ, null, Duration.ofSeconds(5)));
-    assertEquals(Status.Code.NOT_FOUND, e.code());
+    assertEquals(StatusCode.NOT_FOUND, e.code());
     assertTrue(e.getMessage().contains("plugin 'Missing' not found"));
   }
 
@@ -100,7 +119,7 @@ class BrokerClientTest {
     try {
       PluginCallException e = assertThrows(PluginCallException.class,
           () -> nowhere.call("HelloPlugin", "hello", Action.READ, null, Duration.ofSeconds(5)));
-      assertEquals(Status.Code.UNAVAILABLE, e.code());
+      assertEquals(StatusCode.UNAVAILABLE, e.code());
     } finally {
       nowhere.close();
       nowhere.close();

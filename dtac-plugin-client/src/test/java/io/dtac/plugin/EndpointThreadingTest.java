@@ -1,5 +1,8 @@
 package io.dtac.plugin;
 
+import io.dtac.core.Action;
+import io.dtac.core.Response;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

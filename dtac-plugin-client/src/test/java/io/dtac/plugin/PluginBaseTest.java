@@ -1,5 +1,12 @@
 package io.dtac.plugin;
 
+import io.dtac.core.StatusCode;
+
+import io.dtac.core.Action;
+import io.dtac.core.Request;
+import io.dtac.core.Response;
+import io.dtac.core.PluginCallException;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -24,10 +31,11 @@ class PluginBaseTest {
     Minimal p = new Minimal();
     PluginCallException e = assertThrows(PluginCallException.class,
         () -> p.callPlugin("HelloPlugin", "hello", Action.READ, Request.empty()));
-    assertEquals("broker client is not initialized", e.getMessage());
-    assertEquals(Status.Code.FAILED_PRECONDITION, e.code());
+    assertEquals("broker client is not initialized", e.description());
+    assertEquals("FAILED_PRECONDITION: broker client is not initialized", e.getMessage());
+    assertEquals(StatusCode.FAILED_PRECONDITION, e.code());
     assertEquals("broker client is not initialized",
-        assertThrows(PluginCallException.class, p::listAvailablePlugins).getMessage());
+        assertThrows(PluginCallException.class, p::listAvailablePlugins).description());
   }
 
   @Test

@@ -1,5 +1,11 @@
 package io.dtac.plugin;
 
+import io.dtac.core.StatusCode;
+
+import io.dtac.core.Action;
+import io.dtac.core.Response;
+import io.dtac.core.PluginException;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -51,7 +57,7 @@ class PluginServiceHandlerTest {
         throw new IllegalArgumentException("field 'a' must be a number");
       });
       endpoint(Action.WRITE, "denied", "throws PluginException", req -> {
-        throw new PluginException(Status.Code.PERMISSION_DENIED, "no");
+        throw new PluginException(StatusCode.PERMISSION_DENIED, "no");
       });
       endpoint(Action.DELETE, "boom", "throws a bug", req -> {
         throw new IllegalStateException("bug");

@@ -2,12 +2,12 @@ package io.dtac.bench.plugin;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.dtac.broker.api.PluginServiceGrpc;
-import io.dtac.plugin.Action;
+import io.dtac.core.Action;
 import io.dtac.plugin.PluginBase;
-import io.dtac.plugin.PluginException;
+import io.dtac.core.PluginException;
 import io.dtac.plugin.PluginHost;
-import io.dtac.plugin.Request;
-import io.dtac.plugin.Response;
+import io.dtac.core.Request;
+import io.dtac.core.Response;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
@@ -94,7 +94,7 @@ public final class BenchCallerPlugin extends PluginBase {
   private static void expectSize(Response r, int size) throws PluginException {
     if (r.valueSize() != size) {
       throw new PluginException(
-          Status.Code.DATA_LOSS, "echo answered " + r.valueSize() + " bytes, expected " + size);
+          io.dtac.core.StatusCode.DATA_LOSS, "echo answered " + r.valueSize() + " bytes, expected " + size);
     }
   }
 

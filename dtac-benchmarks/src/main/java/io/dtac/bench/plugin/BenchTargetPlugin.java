@@ -1,10 +1,10 @@
 package io.dtac.bench.plugin;
 
-import io.dtac.plugin.Action;
+import io.dtac.core.Action;
 import io.dtac.plugin.Endpoint;
 import io.dtac.plugin.PluginBase;
 import io.dtac.plugin.PluginHost;
-import io.dtac.plugin.Response;
+import io.dtac.core.Response;
 import java.io.IOException;
 import java.util.Map;
 

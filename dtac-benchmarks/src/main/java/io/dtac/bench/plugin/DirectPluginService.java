@@ -5,7 +5,7 @@ import io.dtac.broker.api.EndpointResponseMessage;
 import io.dtac.broker.api.PluginServiceGrpc;
 import io.dtac.plugin.Endpoint;
 import io.dtac.plugin.PluginBase;
-import io.dtac.plugin.Response;
+import io.dtac.core.Response;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.util.Map;

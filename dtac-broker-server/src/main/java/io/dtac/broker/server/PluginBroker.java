@@ -1,5 +1,11 @@
 package io.dtac.broker.server;
 
+import io.dtac.core.internal.Protos;
+import io.dtac.core.StatusCode;
+import io.dtac.core.Response;
+import io.dtac.core.Request;
+import io.dtac.core.PluginCallException;
+import io.dtac.core.Action;
 import com.google.common.util.concurrent.ListenableFuture;
 import io.dtac.broker.api.EndpointRequest;
 import io.dtac.broker.api.EndpointResponse;
@@ -426,94 +432,96 @@ public final class PluginBroker implements AutoCloseable {
   }
 
   /**
-   * What {@code AgentService.ListPlugins} answers the host: every loaded plugin and its endpoints
-   * (plugin callers see only what the access policy lets them call).
-   */
-  public ListPluginsResponse listPlugins() {
-    return AgentServiceImpl.list(registry);
-  }
-
-  /**
-   * Calls a plugin endpoint directly, as the host application (e.g. a REST gateway), with the
-   * broker's routing, checks and deadline. Blocks the calling thread. The call is audited with
-   * caller "agent"; the access policy does not apply to the host.
+   * Calls endpoint {@code (path, action)} of plugin {@code pluginName} as the host application
+   * (e.g. a REST gateway), with the broker's routing, checks and deadline ({@link
+   * Builder#callTimeout}). Blocks the calling thread. The call is audited with caller "agent"; the
+   * access policy does not apply to the host.
    *
    * @param pluginName the plugin's name, e.g. "HelloPlugin"
    * @param path the endpoint's path, e.g. "hello"
-   * @param action "create", "read", "write" or "delete"
-   * @throws StatusRuntimeException with the routing status (NOT_FOUND, INVALID_ARGUMENT,
-   *     UNAVAILABLE, DEADLINE_EXCEEDED) or the plugin's own
+   * @throws PluginCallException with the routing status (NOT_FOUND, INVALID_ARGUMENT, UNAVAILABLE,
+   *     DEADLINE_EXCEEDED, ...) or the plugin's own; CANCELLED if the thread is interrupted (its
+   *     interrupt flag is then set again and the call cancelled)
    */
-  public EndpointResponse call(String pluginName, String path, String action, EndpointRequest request) {
+  public Response call(String pluginName, String path, Action action, Request request) throws PluginCallException {
+    return call(pluginName, path, action, request, null);
+  }
+
+  /**
+   * Like {@link #call(String, String, Action, Request)}, failing with DEADLINE_EXCEEDED when
+   * {@code timeout} passes first (the target's work is then cancelled); null: the current gRPC
+   * context's deadline, else the broker's {@link Builder#callTimeout}.
+   */
+  public Response call(String pluginName, String path, Action action, Request request, Duration timeout)
+      throws PluginCallException {
+    CompletableFuture<Response> f = callAsync(pluginName, path, action, request, timeout);
     try {
-      return callAsync(pluginName, path, action, request).get();
+      return f.get();
     } catch (InterruptedException e) {
+      f.cancel(true);
       Thread.currentThread().interrupt();
-      throw Status.CANCELLED.withDescription("interrupted").asRuntimeException();
+      throw new PluginCallException(StatusCode.CANCELLED, "interrupted while waiting for plugin '" + pluginName + "'");
     } catch (ExecutionException e) {
-      throw Status.fromThrowable(e.getCause()).asRuntimeException();
+      throw Protos.toException(e.getCause());
     }
   }
 
   /**
-   * Like {@link #call(String, String, String, EndpointRequest)}, failing with DEADLINE_EXCEEDED
-   * when {@code timeout} passes first (the target's work is then cancelled).
+   * Like {@link #call(String, String, Action, Request)}, without blocking: the future completes on
+   * the broker's transport thread that receives the answer (do not block in a stage that runs
+   * there; use the {@code *Async} stages with an executor of your own for slow work) and fails
+   * with a {@link PluginCallException}.
    */
-  public EndpointResponse call(
-      String pluginName, String path, String action, EndpointRequest request, Duration timeout) {
-    try {
-      return callAsync(pluginName, path, action, request, timeout).get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw Status.CANCELLED.withDescription("interrupted").asRuntimeException();
-    } catch (ExecutionException e) {
-      throw Status.fromThrowable(e.getCause()).asRuntimeException();
-    }
-  }
-
-  /** Like {@link #call}, without blocking; the future fails with a {@link StatusRuntimeException}. */
-  public CompletableFuture<EndpointResponse> callAsync(
-      String pluginName, String path, String action, EndpointRequest request) {
+  public CompletableFuture<Response> callAsync(String pluginName, String path, Action action, Request request) {
     return callAsync(pluginName, path, action, request, null);
   }
 
   /**
-   * Like {@link #callAsync(String, String, String, EndpointRequest)} with a timeout; null means
-   * the current gRPC context's deadline, else the broker's {@link Builder#callTimeout}.
+   * Like {@link #callAsync(String, String, Action, Request)} with a timeout (null: the current gRPC
+   * context's deadline, else the broker's {@link Builder#callTimeout}). Cancelling the future
+   * cancels the routed call: the target's work is cancelled too.
    */
-  public CompletableFuture<EndpointResponse> callAsync(
-      String pluginName, String path, String action, EndpointRequest request, Duration timeout) {
+  public CompletableFuture<Response> callAsync(
+      String pluginName, String path, Action action, Request request, Duration timeout) {
     Objects.requireNonNull(pluginName, "pluginName");
     Objects.requireNonNull(path, "path");
     Objects.requireNonNull(action, "action");
     Objects.requireNonNull(request, "request");
     if (lifecycle.get() == Lifecycle.NEW) {
       return CompletableFuture.failedFuture(
-          Status.UNAVAILABLE.withDescription("the broker is not started").asRuntimeException());
+          new PluginCallException(StatusCode.UNAVAILABLE, "the broker is not started"));
     }
-    CompletableFuture<EndpointResponse> result = new CompletableFuture<>();
-    // Only the host holds this object: its calls are host calls because they come this way,
-    // whatever name anything claims.
-    Context host = CallerIdentity.asHost(Context.current());
+    CompletableFuture<Response> result = new CompletableFuture<>();
+    // Only the host holds this path: its calls are host calls because they come this way,
+    // whatever name anything claims. The cancellable context lets cancelling the future cancel
+    // the routed call.
+    Context.CancellableContext cancellable = Context.current().withCancellation();
+    Context host = CallerIdentity.asHost(cancellable);
     Context previous = host.attach();
     ListenableFuture<EndpointResponse> routed;
     try {
-      routed = gate.call(pluginName, path, action, request, timeout);
+      routed = gate.call(pluginName, path, action.wireName(), Protos.toProto(request), timeout);
     } finally {
       host.detach(previous);
     }
     routed.addListener(
         () -> {
           try {
-            result.complete(routed.get());
+            result.complete(Protos.fromProto(routed.get()));
           } catch (ExecutionException e) {
-            result.completeExceptionally(e.getCause());
+            result.completeExceptionally(Protos.toException(e.getCause()));
           } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            result.completeExceptionally(e);
+            result.completeExceptionally(new PluginCallException(StatusCode.CANCELLED, "interrupted"));
           }
         },
         Runnable::run);
+    result.whenComplete((r, t) -> {
+      if (result.isCancelled()) {
+        routed.cancel(true);
+      }
+      cancellable.cancel(null);
+    });
     return result;
   }
 

@@ -1,6 +1,6 @@
 package io.dtac.broker.server;
 
-import io.dtac.broker.api.PluginEndpoint;
+import io.dtac.core.EndpointInfo;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
@@ -12,7 +12,7 @@ public final class PluginInfo {
   private final String name;
   private final String rootPath;
   private final PluginState state;
-  private final List<PluginEndpoint> endpoints;
+  private final List<EndpointInfo> endpoints;
   private final Path file;
   private final long pid;
   private final String failure;
@@ -21,7 +21,7 @@ public final class PluginInfo {
       String name,
       String rootPath,
       PluginState state,
-      List<PluginEndpoint> endpoints,
+      List<EndpointInfo> endpoints,
       Path file,
       long pid,
       String failure) {
@@ -49,7 +49,7 @@ public final class PluginInfo {
   }
 
   /** The endpoints it registered; empty until it is RUNNING. */
-  public List<PluginEndpoint> endpoints() {
+  public List<EndpointInfo> endpoints() {
     return endpoints;
   }
 

@@ -1,5 +1,10 @@
 package io.dtac.broker.server;
 
+import io.dtac.core.Action;
+import io.dtac.core.PluginCallException;
+import io.dtac.core.Request;
+import io.dtac.core.StatusCode;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -33,10 +38,10 @@ class PluginBrokerBuilderTest {
     PluginBroker broker = PluginBroker.builder().healthCheckInterval(Duration.ZERO).build().start();
     broker.close();
     broker.close();
-    StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
-        () -> broker.call("HelloPlugin", "hello", "read", EndpointRequest.getDefaultInstance()));
-    assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode());
-    assertEquals("the broker is shutting down and accepts no new calls", e.getStatus().getDescription());
+    PluginCallException e = assertThrows(PluginCallException.class,
+        () -> broker.call("HelloPlugin", "hello", Action.READ, Request.empty()));
+    assertEquals(StatusCode.UNAVAILABLE, e.code());
+    assertEquals("the broker is shutting down and accepts no new calls", e.description());
     assertThrows(IllegalStateException.class, () -> broker.reload("HelloPlugin"));
   }
 }

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.dtac.broker.api.PluginEndpoint;
+import io.dtac.core.EndpointInfo;
 import io.dtac.broker.server.PluginInfo;
 import java.util.Comparator;
 import java.util.List;
@@ -54,16 +54,16 @@ final class PluginJson {
       p.failure().ifPresent(f -> o.put("failure", f));
     }
     ArrayNode endpoints = o.putArray("endpoints");
-    for (PluginEndpoint e : p.endpoints()) {
+    for (EndpointInfo e : p.endpoints()) {
       ObjectNode eo = endpoints.addObject();
-      eo.put("method", Routes.httpMethod(e.getAction()).orElse(null));
+      eo.put("method", Routes.httpMethod(e.action().wireName()).orElse(null));
       eo.put("url", Routes.url(p, e));
-      eo.put("path", e.getPath());
-      eo.put("action", e.getAction());
-      eo.put("description", e.getDescription());
-      eo.put("secure", e.getSecure());
-      if (!e.getAuthGroup().isEmpty()) {
-        eo.put("auth_group", e.getAuthGroup());
+      eo.put("path", e.path());
+      eo.put("action", e.action().wireName());
+      eo.put("description", e.description());
+      eo.put("secure", e.secure());
+      if (!e.authGroup().isEmpty()) {
+        eo.put("auth_group", e.authGroup());
       }
     }
     return o;

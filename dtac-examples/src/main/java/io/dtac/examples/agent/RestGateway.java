@@ -16,6 +16,11 @@ import io.dtac.broker.api.StringList;
 import io.dtac.broker.server.AccessPolicy;
 import io.dtac.broker.server.PluginBroker;
 import io.dtac.broker.server.PluginInfo;
+import io.dtac.core.Action;
+import io.dtac.core.PluginCallException;
+import io.dtac.core.Request;
+import io.dtac.core.Response;
+import io.dtac.core.internal.Protos;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
@@ -89,9 +94,9 @@ final class RestGateway implements AutoCloseable {
     /**
      * Calls an endpoint, blocking.
      *
-     * @throws StatusRuntimeException with the reason it failed
+     * @throws PluginCallException with the reason it failed
      */
-    EndpointResponse call(String pluginName, String path, String action, EndpointRequest request);
+    Response call(String pluginName, String path, Action action, Request request) throws PluginCallException;
 
     /** The directory the agent loads {@code *.plugin} files from. */
     Path pluginDirectory();
@@ -136,7 +141,7 @@ final class RestGateway implements AutoCloseable {
         }
 
         @Override
-        public EndpointResponse call(String plugin, String path, String action, EndpointRequest r) {
+        public Response call(String plugin, String path, Action action, Request r) throws PluginCallException {
           return broker.call(plugin, path, action, r);
         }
 
@@ -314,8 +319,9 @@ final class RestGateway implements AutoCloseable {
           status = serve(exchange, method, path);
         } catch (HttpError e) {
           status = sendError(exchange, e);
-        } catch (StatusRuntimeException e) {
-          status = sendError(exchange, StatusMapping.toHttpError(e.getStatus()));
+        } catch (PluginCallException e) {
+          status = sendError(exchange,
+              StatusMapping.toHttpError(Status.fromCodeValue(e.code().value()).withDescription(e.description())));
         } catch (RuntimeException e) {
           LOG.error("{} {} failed in the gateway", method, path, e);
           status = sendError(exchange, new HttpError(500, "internal error in the REST gateway: " + e));
@@ -330,7 +336,7 @@ final class RestGateway implements AutoCloseable {
         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
   }
 
-  private int serve(HttpExchange exchange, String method, String path) throws HttpError {
+  private int serve(HttpExchange exchange, String method, String path) throws HttpError, PluginCallException {
     BearerTokens.Verdict verdict =
         config.tokens.verifyHeader(exchange.getRequestHeaders().getFirst("Authorization"));
     if (path.equals("/plugins") || path.equals(Routes.PREFIX)) {
@@ -359,14 +365,13 @@ final class RestGateway implements AutoCloseable {
       requireToken(verdict);
       throw e;
     }
-    if (route.endpoint().getSecure()) {
+    if (route.endpoint().secure()) {
       requireToken(verdict);
     }
     byte[] body = readBody(exchange);
-    EndpointRequest request = toEndpointRequest(exchange, method, path, body);
-    EndpointResponse response =
-        config.backend.call(route.plugin().name(), route.endpoint().getPath(), route.action(), request);
-    return sendPluginResponse(exchange, response);
+    Request request = Protos.fromProto(toEndpointRequest(exchange, method, path, body));
+    Response response = config.backend.call(route.plugin().name(), route.endpoint().path(), route.action(), request);
+    return sendPluginResponse(exchange, Protos.toProto(response));
   }
 
   private static void requireToken(BearerTokens.Verdict verdict) throws HttpError {

@@ -1,6 +1,6 @@
 package io.dtac.examples.agent;
 
-import io.dtac.broker.api.PluginEndpoint;
+import io.dtac.core.EndpointInfo;
 import io.dtac.broker.server.PluginInfo;
 import io.dtac.broker.server.PluginState;
 import java.util.List;
@@ -25,9 +25,9 @@ final class Routes {
   /** A resolved route: which plugin and endpoint to call, with which action. */
   static final class Route {
     private final PluginInfo plugin;
-    private final PluginEndpoint endpoint;
+    private final EndpointInfo endpoint;
 
-    Route(PluginInfo plugin, PluginEndpoint endpoint) {
+    Route(PluginInfo plugin, EndpointInfo endpoint) {
       this.plugin = plugin;
       this.endpoint = endpoint;
     }
@@ -36,12 +36,12 @@ final class Routes {
       return plugin;
     }
 
-    PluginEndpoint endpoint() {
+    EndpointInfo endpoint() {
       return endpoint;
     }
 
-    String action() {
-      return endpoint.getAction().toLowerCase(Locale.ROOT);
+    io.dtac.core.Action action() {
+      return endpoint.action();
     }
   }
 
@@ -51,8 +51,8 @@ final class Routes {
   }
 
   /** The URL path of an endpoint, {@code /plugins/ROOT_PATH/PATH}. */
-  static String url(PluginInfo plugin, PluginEndpoint endpoint) {
-    return PREFIX + plugin.rootPath() + "/" + endpoint.getPath();
+  static String url(PluginInfo plugin, EndpointInfo endpoint) {
+    return PREFIX + plugin.rootPath() + "/" + endpoint.path();
   }
 
   /**
@@ -82,23 +82,23 @@ final class Routes {
           "plugin '" + down.name() + "' is not running (" + down.state() + ")"
               + down.failure().map(f -> ": " + f).orElse(""));
     }
-    List<PluginEndpoint> atPath =
+    List<EndpointInfo> atPath =
         plugin.endpoints().stream()
-            .filter(e -> e.getPath().equals(endpointPath) && httpMethod(e.getAction()).isPresent())
+            .filter(e -> e.path().equals(endpointPath) && httpMethod(e.action().wireName()).isPresent())
             .collect(Collectors.toList());
     if (atPath.isEmpty()) {
       throw new HttpError(404,
           "plugin '" + plugin.name() + "' has no endpoint '" + endpointPath + "'; endpoints: "
               + describe(plugin));
     }
-    for (PluginEndpoint e : atPath) {
-      if (httpMethod(e.getAction()).orElseThrow().equals(method)) {
+    for (EndpointInfo e : atPath) {
+      if (httpMethod(e.action().wireName()).orElseThrow().equals(method)) {
         return new Route(plugin, e);
       }
     }
     String allow =
         atPath.stream()
-            .map(e -> httpMethod(e.getAction()).orElseThrow())
+            .map(e -> httpMethod(e.action().wireName()).orElseThrow())
             .collect(Collectors.toCollection(TreeSet::new))
             .stream()
             .collect(Collectors.joining(", "));
@@ -120,8 +120,8 @@ final class Routes {
   /** "GET /plugins/hello/hello, ..." for a plugin. */
   static String describe(PluginInfo plugin) {
     return plugin.endpoints().stream()
-        .filter(e -> httpMethod(e.getAction()).isPresent())
-        .map(e -> httpMethod(e.getAction()).orElseThrow() + " " + url(plugin, e))
+        .filter(e -> httpMethod(e.action().wireName()).isPresent())
+        .map(e -> httpMethod(e.action().wireName()).orElseThrow() + " " + url(plugin, e))
         .collect(Collectors.joining(", "));
   }
 }

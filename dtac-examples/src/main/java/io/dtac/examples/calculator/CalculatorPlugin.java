@@ -1,14 +1,14 @@
 package io.dtac.examples.calculator;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.dtac.plugin.Action;
+import io.dtac.core.Action;
 import io.dtac.plugin.LogLevel;
 import io.dtac.plugin.PluginBase;
-import io.dtac.plugin.PluginCallException;
-import io.dtac.plugin.PluginException;
+import io.dtac.core.PluginCallException;
+import io.dtac.core.PluginException;
 import io.dtac.plugin.PluginHost;
-import io.dtac.plugin.Request;
-import io.dtac.plugin.Response;
+import io.dtac.core.Request;
+import io.dtac.core.Response;
 import java.math.BigDecimal;
 import java.math.MathContext;
 import java.util.LinkedHashMap;

@@ -1,11 +1,11 @@
 package io.dtac.examples.hello;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.dtac.plugin.Action;
+import io.dtac.core.Action;
 import io.dtac.plugin.LogLevel;
 import io.dtac.plugin.PluginBase;
 import io.dtac.plugin.PluginHost;
-import io.dtac.plugin.Response;
+import io.dtac.core.Response;
 import java.util.Map;
 
 /**

@@ -1,5 +1,9 @@
 package io.dtac.examples.agent;
 
+import io.dtac.core.Action;
+import io.dtac.core.Request;
+import io.dtac.core.Response;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.params.provider.Arguments.arguments;
@@ -84,7 +88,7 @@ class AdminRoutesTest {
     }
 
     @Override
-    public EndpointResponse call(String plugin, String path, String action, EndpointRequest r) {
+    public Response call(String plugin, String path, Action action, Request r) {
       throw new AssertionError("an admin route called a plugin");
     }
 

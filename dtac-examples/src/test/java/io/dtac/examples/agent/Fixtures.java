@@ -1,6 +1,7 @@
 package io.dtac.examples.agent;
 
-import io.dtac.broker.api.PluginEndpoint;
+import io.dtac.core.Action;
+import io.dtac.core.EndpointInfo;
 import io.dtac.broker.server.PluginInfo;
 import io.dtac.broker.server.PluginState;
 import java.util.List;
@@ -9,16 +10,11 @@ import java.util.List;
 final class Fixtures {
   private Fixtures() {}
 
-  static PluginEndpoint endpoint(String action, String path, boolean secure) {
-    return PluginEndpoint.newBuilder()
-        .setAction(action)
-        .setPath(path)
-        .setDescription(action + " " + path)
-        .setSecure(secure)
-        .build();
+  static EndpointInfo endpoint(String action, String path, boolean secure) {
+    return new EndpointInfo(Action.fromWireName(action), path, action + " " + path, secure, "", "", "");
   }
 
-  static PluginInfo running(String name, String root, PluginEndpoint... endpoints) {
+  static PluginInfo running(String name, String root, EndpointInfo... endpoints) {
     return new PluginInfo(name, root, PluginState.RUNNING, List.of(endpoints), null, 0, null);
   }
 

@@ -1,5 +1,12 @@
 package io.dtac.examples.agent;
 
+import io.dtac.core.Action;
+import io.dtac.core.PluginCallException;
+import io.dtac.core.Request;
+import io.dtac.core.Response;
+import io.dtac.core.internal.Protos;
+import io.grpc.StatusRuntimeException;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -70,9 +77,15 @@ class RestGatewayTest {
       }
 
       @Override
-      public EndpointResponse call(String plugin, String path, String action, EndpointRequest r) {
-        lastRequest.set(r);
-        return answer.get().apply(r);
+      public Response call(String plugin, String path, Action action, Request r) throws PluginCallException {
+        // Scripted in the protocol's messages, so the mapping to and from HTTP is seen exactly.
+        EndpointRequest sent = Protos.toProto(r);
+        lastRequest.set(sent);
+        try {
+          return Protos.fromProto(answer.get().apply(sent));
+        } catch (StatusRuntimeException e) {
+          throw Protos.toException(e);
+        }
       }
 
       // The admin routes have their own scripted backend, in AdminRoutesTest.

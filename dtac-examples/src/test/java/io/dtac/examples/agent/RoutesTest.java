@@ -11,13 +11,13 @@ import org.junit.jupiter.api.Test;
 class RoutesTest {
   @Test
   void eachActionIsServedWithItsHttpMethod() throws HttpError {
-    assertEquals("create", Routes.resolve(EXAMPLES, "POST", "/plugins/calculator/calculate").action());
-    assertEquals("read", Routes.resolve(EXAMPLES, "GET", "/plugins/items/item").action());
-    assertEquals("write", Routes.resolve(EXAMPLES, "PUT", "/plugins/items/item").action());
-    assertEquals("delete", Routes.resolve(EXAMPLES, "DELETE", "/plugins/items/item").action());
+    assertEquals("create", Routes.resolve(EXAMPLES, "POST", "/plugins/calculator/calculate").action().wireName());
+    assertEquals("read", Routes.resolve(EXAMPLES, "GET", "/plugins/items/item").action().wireName());
+    assertEquals("write", Routes.resolve(EXAMPLES, "PUT", "/plugins/items/item").action().wireName());
+    assertEquals("delete", Routes.resolve(EXAMPLES, "DELETE", "/plugins/items/item").action().wireName());
     Routes.Route r = Routes.resolve(EXAMPLES, "GET", "/plugins/items/deep/path");
     assertEquals("ItemsPlugin", r.plugin().name());
-    assertEquals("deep/path", r.endpoint().getPath());
+    assertEquals("deep/path", r.endpoint().path());
   }
 
   @Test

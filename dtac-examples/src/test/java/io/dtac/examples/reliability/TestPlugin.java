@@ -1,19 +1,21 @@
 package io.dtac.examples.reliability;
 
+import io.dtac.core.StatusCode;
+
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.dtac.broker.api.PluginCallRequest;
-import io.dtac.plugin.Action;
+import io.dtac.core.Action;
 import io.dtac.plugin.BrokerClient;
 import io.dtac.plugin.PluginBase;
-import io.dtac.plugin.PluginCallException;
-import io.dtac.plugin.PluginException;
+import io.dtac.core.PluginCallException;
+import io.dtac.core.PluginException;
 import io.dtac.plugin.PluginHost;
-import io.dtac.plugin.Request;
-import io.dtac.plugin.Response;
+import io.dtac.core.Request;
+import io.dtac.core.Response;
 import io.dtac.plugin.internal.TlsEnvironment;
 import io.dtac.plugin.internal.UnixSockets;
 import io.grpc.CallOptions;
@@ -131,7 +133,7 @@ public final class TestPlugin extends PluginBase {
     started.incrementAndGet();
     if (sleepUnlessCancelled(Long.parseLong(r.parameter("ms").orElse("60000")))) {
       cancelled.incrementAndGet();
-      throw new PluginException(Status.Code.CANCELLED, "cancelled");
+      throw new PluginException(StatusCode.CANCELLED, "cancelled");
     }
     return Response.json(Map.of("slept", true));
   }
@@ -152,7 +154,7 @@ public final class TestPlugin extends PluginBase {
     }
     long sleepMs = body.path("sleepMs").asLong(0);
     if (sleepMs > 0 && sleepUnlessCancelled(sleepMs)) {
-      throw new PluginException(Status.Code.CANCELLED, "cancelled while sleeping");
+      throw new PluginException(StatusCode.CANCELLED, "cancelled while sleeping");
     }
     String next = path.get(0);
     Request.Builder out = Request.builder();

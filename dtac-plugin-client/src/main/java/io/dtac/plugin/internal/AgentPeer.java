@@ -27,7 +27,7 @@ import java.util.Map;
  */
 public final class AgentPeer {
   /** Set by the agent: its process id. */
-  public static final String ENV_AGENT_PID = "DTAC_AGENT_PID";
+  public static final String ENV_AGENT_PID = io.dtac.core.Protocol.ENV_AGENT_PID;
 
   private final long agentPid;
   private final boolean attested;

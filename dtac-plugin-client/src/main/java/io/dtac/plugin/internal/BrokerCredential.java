@@ -11,7 +11,7 @@ import java.nio.charset.StandardCharsets;
  * once, at start; never in the environment, where same-user processes could read it.
  */
 public final class BrokerCredential {
-  public static final String ENV_ON_STDIN = "DTAC_BROKER_CREDENTIAL_STDIN";
+  public static final String ENV_ON_STDIN = io.dtac.core.Protocol.ENV_CREDENTIAL_ON_STDIN;
   private static final int MAX_LENGTH = 256;
   private static volatile String value;
 

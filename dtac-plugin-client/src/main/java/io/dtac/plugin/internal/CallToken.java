@@ -19,7 +19,7 @@ import io.grpc.MethodDescriptor;
  */
 public final class CallToken {
   /** The metadata key and header name the broker uses for the token. */
-  public static final String KEY = "dtac-call-token";
+  public static final String KEY = io.dtac.core.Protocol.CALL_TOKEN;
 
   static final Metadata.Key<String> HEADER = Metadata.Key.of(KEY, Metadata.ASCII_STRING_MARSHALLER);
   private static final Context.Key<String> TOKEN = Context.key(KEY);

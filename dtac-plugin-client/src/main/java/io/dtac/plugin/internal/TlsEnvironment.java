@@ -27,9 +27,9 @@ import java.util.Map;
  * </ul>
  */
 public final class TlsEnvironment {
-  public static final String CERT = "DTAC_TLS_CERT";
-  public static final String KEY = "DTAC_TLS_KEY";
-  public static final String CA = "DTAC_TLS_CA";
+  public static final String CERT = io.dtac.core.Protocol.ENV_TLS_CERT;
+  public static final String KEY = io.dtac.core.Protocol.ENV_TLS_KEY;
+  public static final String CA = io.dtac.core.Protocol.ENV_TLS_CA;
 
   private TlsEnvironment() {}
 

@@ -30,7 +30,7 @@ import java.util.Map;
  */
 public final class UnixSockets {
   /** Set by the agent: a private directory in which the plugin may create its socket. */
-  public static final String ENV_SOCKET_DIR = "DTAC_UNIX_SOCKET_DIR";
+  public static final String ENV_SOCKET_DIR = io.dtac.core.Protocol.ENV_UNIX_SOCKET_DIR;
   private static final int MAX_SOCKET_PATH = 107;
   private static final String UNIX = "unix:";
 

@@ -76,7 +76,7 @@ public final class AgentServiceImpl extends AgentServiceGrpc.AgentServiceImplBas
               .setName(info.name())
               .setRootPath(info.rootPath())
               .setState(info.state().name())
-              .addAllEndpoints(info.endpoints()));
+              .addAllEndpoints(info.endpoints().stream().map(io.dtac.core.internal.Protos::toProto).toList()));
     }
     return reply.build();
   }

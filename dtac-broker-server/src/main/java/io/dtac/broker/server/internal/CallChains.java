@@ -32,10 +32,10 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class CallChains {
   /** The metadata key (in forwarded requests) and gRPC header (on calls to the broker) of a hop's token. */
-  public static final String TOKEN_METADATA = "dtac-call-token";
+  public static final String TOKEN_METADATA = io.dtac.core.Protocol.CALL_TOKEN;
 
   /** The metadata key through which a target sees its call chain, e.g. "agent>CalculatorPlugin>HelloPlugin". */
-  public static final String CHAIN_METADATA = "dtac-call-chain";
+  public static final String CHAIN_METADATA = io.dtac.core.Protocol.CALL_CHAIN_METADATA;
 
   public static final Metadata.Key<String> TOKEN_HEADER =
       Metadata.Key.of(TOKEN_METADATA, Metadata.ASCII_STRING_MARSHALLER);

@@ -31,7 +31,7 @@ import java.time.Instant;
  */
 public final class CallerAuthInterceptor implements ServerInterceptor {
   public static final Metadata.Key<String> CREDENTIAL_HEADER =
-      Metadata.Key.of("dtac-broker-credential", Metadata.ASCII_STRING_MARSHALLER);
+      Metadata.Key.of(io.dtac.core.Protocol.CREDENTIAL_HEADER, Metadata.ASCII_STRING_MARSHALLER);
 
   private final LaunchedProcesses processes;
   private final CredentialStore credentials;

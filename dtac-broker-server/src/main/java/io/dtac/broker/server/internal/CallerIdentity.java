@@ -20,10 +20,10 @@ public final class CallerIdentity {
   public static final String UNAUTHENTICATED = "unauthenticated";
 
   /** The metadata key through which a target plugin learns its caller; set only by the broker. */
-  public static final String CALLER_METADATA = "dtac-caller";
+  public static final String CALLER_METADATA = io.dtac.core.Protocol.CALLER_METADATA;
 
   /** Metadata keys with this prefix, in any case, are the broker's; callers cannot set them. */
-  public static final String RESERVED_PREFIX = "dtac-";
+  public static final String RESERVED_PREFIX = io.dtac.core.Protocol.RESERVED_PREFIX;
 
   static final Context.Key<CallerIdentity> CALLER = Context.key("dtac-caller");
 

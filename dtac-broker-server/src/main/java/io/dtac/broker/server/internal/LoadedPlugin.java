@@ -140,7 +140,7 @@ public final class LoadedPlugin {
         name,
         rootPath,
         state,
-        List.copyOf(endpoints.values()),
+        io.dtac.core.internal.Protos.endpoints(List.copyOf(endpoints.values())),
         file,
         p == null ? 0 : p.pid(),
         failure);

@@ -18,14 +18,14 @@ public final class PluginEnvironment {
       Set.of("PATH", "LANG", "LANGUAGE", "TZ", "HOME", "USER", "LOGNAME", "SHELL", "TMPDIR", "JAVA_HOME", "TERM",
           "DTAC_PLUGIN_JAVA_OPTS");
   /** The set that launched this plugin: the agent's process id (an ancestor of the plugin). */
-  public static final String AGENT_PID = "DTAC_AGENT_PID";
-  public static final String PLUGINS = "DTAC_PLUGINS";
-  public static final String WATCH_STDIN = "DTAC_WATCH_STDIN";
+  public static final String AGENT_PID = io.dtac.core.Protocol.ENV_AGENT_PID;
+  public static final String PLUGINS = io.dtac.core.Protocol.ENV_PLUGINS;
+  public static final String WATCH_STDIN = io.dtac.core.Protocol.ENV_WATCH_STDIN;
   /**
    * Where the kernel cannot attest callers: "true" when the plugin's broker credential is the
    * first line of its stdin (read once), never in the environment.
    */
-  public static final String CREDENTIAL_ON_STDIN = "DTAC_BROKER_CREDENTIAL_STDIN";
+  public static final String CREDENTIAL_ON_STDIN = io.dtac.core.Protocol.ENV_CREDENTIAL_ON_STDIN;
 
   private PluginEnvironment() {}
 

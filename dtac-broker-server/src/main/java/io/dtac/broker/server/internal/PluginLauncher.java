@@ -35,15 +35,15 @@ import org.slf4j.LoggerFactory;
 public final class PluginLauncher {
   private static final Logger LOG = LoggerFactory.getLogger(PluginLauncher.class);
   /** The plugin's TLS certificate (PEM, with the CA's after it), per the DTAC protocol. */
-  public static final String TLS_CERT_ENV = "DTAC_TLS_CERT";
+  public static final String TLS_CERT_ENV = io.dtac.core.Protocol.ENV_TLS_CERT;
   /** The plugin's TLS private key (PEM), per the DTAC protocol. */
-  public static final String TLS_KEY_ENV = "DTAC_TLS_KEY";
+  public static final String TLS_KEY_ENV = io.dtac.core.Protocol.ENV_TLS_KEY;
   /**
    * The agent's own certificate (PEM, no chain): a plugin that knows it pins it, accepting exactly
    * that client certificate on its server and that server certificate from the broker, which it
    * calls over TLS with its own certificate as client certificate.
    */
-  public static final String TLS_CA_ENV = "DTAC_TLS_CA";
+  public static final String TLS_CA_ENV = io.dtac.core.Protocol.ENV_TLS_CA;
 
   private static final Set<String> ACTIONS = Set.of("create", "read", "write", "delete");
 

@@ -45,12 +45,12 @@ public final class Transports implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Transports.class);
 
   /** The variable in which the agent offers plugins a directory for their Unix socket. */
-  public static final String ENV_SOCKET_DIR = "DTAC_UNIX_SOCKET_DIR";
+  public static final String ENV_SOCKET_DIR = io.dtac.core.Protocol.ENV_UNIX_SOCKET_DIR;
   /** Longest socket path the kernel takes (sun_path is 108 bytes with its terminator). */
   public static final int MAX_SOCKET_PATH = 107;
   private static final String UNIX = "unix:";
-  private static final String BROKER_SOCKET = "broker.sock";
-  private static final String PREFIX = "dtac-";
+  private static final String BROKER_SOCKET = io.dtac.core.Protocol.BROKER_SOCKET;
+  private static final String PREFIX = io.dtac.core.Protocol.RESERVED_PREFIX;
 
   private final Path socketDir;
   private final EventLoopGroup group;

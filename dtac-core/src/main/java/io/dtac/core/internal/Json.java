@@ -1,4 +1,4 @@
-package io.dtac.plugin.internal;
+package io.dtac.core.internal;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;

@@ -1,4 +1,4 @@
-package io.dtac.plugin.internal;
+package io.dtac.core.internal;
 
 import io.dtac.broker.api.StringList;
 import java.util.LinkedHashMap;

@@ -1,4 +1,4 @@
-package io.dtac.plugin;
+package io.dtac.core;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.charset.StandardCharsets;
@@ -25,6 +25,15 @@ public final class Request extends EndpointMessage {
     return EMPTY;
   }
 
+  /**
+   * A request whose body is {@code value} as JSON (a map, a record, a Jackson node...).
+   *
+   * @throws IllegalArgumentException if it cannot be written as JSON
+   */
+  public static Request json(Object value) {
+    return builder().jsonBody(value).build();
+  }
+
   public static Builder builder() {
     return new Builder();
   }
@@ -35,7 +44,7 @@ public final class Request extends EndpointMessage {
    * forge it: the broker overwrites the {@code dtac-caller} metadata.
    */
   public Optional<String> caller() {
-    return Optional.ofNullable(metadata().get("dtac-caller"));
+    return Optional.ofNullable(metadata().get(Protocol.CALLER_METADATA));
   }
 
   /**
@@ -44,7 +53,7 @@ public final class Request extends EndpointMessage {
    * through a broker. Callers cannot forge it.
    */
   public List<String> callChain() {
-    String chain = metadata().get("dtac-call-chain");
+    String chain = metadata().get(Protocol.CALL_CHAIN_METADATA);
     return chain == null || chain.isEmpty() ? List.of() : List.of(chain.split(">"));
   }
 

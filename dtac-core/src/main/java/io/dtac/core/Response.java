@@ -1,4 +1,4 @@
-package io.dtac.plugin;
+package io.dtac.core;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.charset.StandardCharsets;

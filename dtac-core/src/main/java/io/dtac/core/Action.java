@@ -1,4 +1,4 @@
-package io.dtac.plugin;
+package io.dtac.core;
 
 import java.util.Locale;
 
@@ -58,8 +58,22 @@ public enum Action {
         }
       }
     }
-    throw new IllegalArgumentException(
-        "unknown action '" + name + "'; expected one of create, read, write, delete");
+    throw new IllegalArgumentException("unknown action '" + name + "'; expected one of " + wireNames());
+  }
+
+  /** The action whose wire name is exactly {@code name} (lower case), if any. */
+  public static java.util.Optional<Action> ofWireName(String name) {
+    for (Action action : values()) {
+      if (action.wireName.equals(name)) {
+        return java.util.Optional.of(action);
+      }
+    }
+    return java.util.Optional.empty();
+  }
+
+  /** "create, read, write, delete": the wire names, for messages. */
+  public static String wireNames() {
+    return java.util.Arrays.stream(values()).map(Action::wireName).collect(java.util.stream.Collectors.joining(", "));
   }
 
   @Override

@@ -1,8 +1,8 @@
-package io.dtac.plugin;
+package io.dtac.core;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.dtac.plugin.internal.Json;
-import io.dtac.plugin.internal.Multimaps;
+import io.dtac.core.internal.Json;
+import io.dtac.core.internal.Multimaps;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
