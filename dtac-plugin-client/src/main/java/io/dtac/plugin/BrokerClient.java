@@ -13,6 +13,7 @@ import io.dtac.broker.api.ListPluginsRequest;
 import io.dtac.broker.api.ListPluginsResponse;
 import io.dtac.broker.api.PluginCallRequest;
 import io.dtac.plugin.internal.AgentPeer;
+import io.dtac.plugin.internal.BrokerChannels;
 import io.dtac.plugin.internal.BrokerCredential;
 import io.dtac.plugin.internal.CallToken;
 import io.dtac.plugin.internal.TlsEnvironment;
@@ -53,7 +54,10 @@ public final class BrokerClient implements AutoCloseable {
 
   private BrokerClient(String address, ChannelCredentials credentials, String credential) {
     this.address = address;
-    this.channel = UnixSockets.channelBuilder(target(address), credentials).build();
+    this.channel =
+        BrokerChannels.routed(address)
+            .orElseGet(() -> UnixSockets.channelBuilder(target(address), credentials))
+            .build();
     AgentServiceGrpc.AgentServiceBlockingStub s =
         AgentServiceGrpc.newBlockingStub(channel).withInterceptors(CallToken.interceptor());
     AgentServiceGrpc.AgentServiceFutureStub f =
