@@ -7,7 +7,6 @@ import io.dtac.core.PluginCallException;
 import io.dtac.core.StatusCode;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -17,38 +16,30 @@ import com.google.protobuf.ByteString;
 import io.dtac.broker.server.PluginBroker;
 import io.dtac.broker.server.PluginInfo;
 import io.dtac.broker.server.PluginState;
+import io.dtac.testing.PluginTestKit;
 import io.grpc.Status;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The seed's promise end to end: a real broker over the real example plugin files, three OS
  * processes, and calculate_via_hello going calculator -> agent -> hello -> agent -> calculator.
+ * The test kit starts the broker once every plugin is RUNNING, and after all tests closes it and
+ * fails if a plugin process is still alive.
  */
 class TwoHopIT {
   private static final ObjectMapper JSON = new ObjectMapper();
+  @RegisterExtension static final PluginTestKit kit = new PluginTestKit();
   private static PluginBroker broker;
-  private static List<Long> pids;
 
   @BeforeAll
   static void start() throws Exception {
-    broker = PluginBroker.builder().pluginDirectory(ExamplePlugins.dir()).build().start();
-    pids = broker.plugins().stream().map(p -> p.pid().orElse(-1)).collect(Collectors.toList());
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    broker.close();
-    for (long pid : pids) {
-      assertFalse(
-          ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false),
-          "plugin process " + pid + " is still alive after close()");
-    }
+    broker = kit.startBroker(ExamplePlugins.dir());
   }
 
   private static Request json(String body) throws Exception {

@@ -49,6 +49,9 @@ public final class FakeBroker {
    * gives a stub of that same endpoint, whose next answer replaces the previous one.
    *
    * @param plugin the stubbed plugin's name, case-sensitive, e.g. "HelloPlugin"
+   * @param action the endpoint's action
+   * @param path the endpoint's path, e.g. "hello"
+   * @return the stub, to set its answer on
    * @throws IllegalArgumentException if {@code plugin} is not a valid plugin name, or {@code
    *     path} not a valid endpoint path (empty, starting with '/', or holding ':')
    * @throws IllegalStateException if the kit started a real plugin of that name
@@ -86,6 +89,8 @@ public final class FakeBroker {
    * Every call the plugins under test made through the broker so far, in arrival order, whatever
    * its outcome (refused and not-found calls too). A call is recorded before it is routed, so it
    * is here by the time its caller has its answer. A snapshot: later calls do not change it.
+   *
+   * @return the recorded calls, oldest first; an unmodifiable list
    */
   public List<RecordedCall> calls() {
     return List.copyOf(calls);

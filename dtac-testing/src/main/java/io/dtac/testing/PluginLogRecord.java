@@ -13,7 +13,14 @@ import java.util.Objects;
  * @param fields its fields, in the order the plugin gave them; never null
  */
 public record PluginLogRecord(LogLevel level, String message, Map<String, String> fields) {
-  /** @throws NullPointerException if any component is null */
+  /**
+   * A record as the agent received it.
+   *
+   * @param level its level
+   * @param message its message
+   * @param fields its fields
+   * @throws NullPointerException if any component is null
+   */
   public PluginLogRecord {
     Objects.requireNonNull(level, "level");
     Objects.requireNonNull(message, "message");

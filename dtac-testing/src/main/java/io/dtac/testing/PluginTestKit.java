@@ -68,6 +68,9 @@ public final class PluginTestKit implements BeforeAllCallback, AfterEachCallback
   /**
    * Starts {@code plugin} in process with an empty configuration ({@code {}}); see {@link
    * #start(PluginBase, String)}.
+   *
+   * @param plugin the plugin to start, a new instance
+   * @return the started plugin, to call
    */
   public PluginUnderTest start(PluginBase plugin) {
     return start(plugin, "{}");
@@ -80,7 +83,9 @@ public final class PluginTestKit implements BeforeAllCallback, AfterEachCallback
    * onRegister} run (on one of its worker threads) before this returns. Its {@code callPlugin}
    * calls then reach the fake broker as this plugin.
    *
+   * @param plugin the plugin to start, a new instance
    * @param configJson the plugin's configuration, a JSON object as the agent sends it
+   * @return the started plugin, to call
    * @throws IllegalStateException if the plugin refused to register (the message says why; the
    *     cause is a {@code PluginCallException} with the status: INVALID_ARGUMENT when the config is
    *     not JSON, FAILED_PRECONDITION when {@code onRegister} threw), or a plugin of that name is
@@ -119,6 +124,8 @@ public final class PluginTestKit implements BeforeAllCallback, AfterEachCallback
    * The fake broker of the plugins this kit starts: stub the other plugins here, and read what
    * the plugins sent. One per kit; it is emptied (stubs stopped, calls forgotten) when the kit
    * closes.
+   *
+   * @return the kit's fake broker; after {@link #close()}, a new, empty one
    */
   public synchronized FakeBroker broker() {
     return broker;
@@ -127,6 +134,9 @@ public final class PluginTestKit implements BeforeAllCallback, AfterEachCallback
   /**
    * Starts a real {@code PluginBroker} over the {@code *.plugin} files of {@code pluginDirectory},
    * with the broker's defaults; see {@link #startBroker(PluginBroker.Builder)}.
+   *
+   * @param pluginDirectory where the plugin files are, e.g. a build's {@code target/plugins}
+   * @return the started broker, every plugin RUNNING
    *
    * @throws IllegalArgumentException if the directory holds no {@code *.plugin} file (build the
    *     plugins first, e.g. with {@code mvn package})
@@ -151,6 +161,9 @@ public final class PluginTestKit implements BeforeAllCallback, AfterEachCallback
    * ({@code call}, {@code callAsync}, {@code plugins()}). The kit closes it, and then checks that
    * every plugin process it ran and their children are gone (killing any that is not, and
    * failing with an {@link AssertionError}). Closing it earlier in the test is fine.
+   *
+   * @param builder the broker's configuration; not yet built
+   * @return the started broker, every plugin RUNNING
    *
    * @throws IllegalStateException if a plugin did not reach RUNNING (the message names each one
    *     with its state and failure; the broker is closed then)
@@ -188,6 +201,7 @@ public final class PluginTestKit implements BeforeAllCallback, AfterEachCallback
    * {@link #startBroker(PluginBroker.Builder)}. Processes the broker replaced before it closes
    * (restarts) are not checked: start through {@code startBroker} for that.
    *
+   * @param broker a started broker
    * @return {@code broker}
    */
   public synchronized PluginBroker manage(PluginBroker broker) {

@@ -50,17 +50,17 @@ public final class PluginUnderTest {
     this.timeout = timeout;
   }
 
-  /** The plugin's name, e.g. "CalculatorPlugin". */
+  /** {@return the plugin's name, e.g. "CalculatorPlugin"} */
   public String name() {
     return served.name();
   }
 
-  /** The plugin instance the kit started. */
+  /** {@return the plugin instance the kit started} */
   public PluginBase plugin() {
     return served.plugin();
   }
 
-  /** The endpoints the plugin answered to Register (with {@code default_secure} true), as the broker lists them. */
+  /** {@return the endpoints the plugin answered to Register (with {@code default_secure} true), as the broker lists them} */
   public List<EndpointInfo> endpoints() {
     return served.endpoints();
   }
@@ -69,6 +69,8 @@ public final class PluginUnderTest {
    * The records the plugin logged so far (from its constructor on), in order, as the agent
    * receives them on its LoggingStream. A record is here once {@code log} returned in the plugin.
    * A snapshot.
+   *
+   * @return the records, oldest first; an unmodifiable list
    */
   public List<PluginLogRecord> logs() {
     return served.logs();
@@ -78,7 +80,10 @@ public final class PluginUnderTest {
    * Calls endpoint {@code (action, path)} as the broker would call it for the caller (by default
    * the host, "agent"), and waits for the answer.
    *
+   * @param action the endpoint's action
+   * @param path the endpoint's path, e.g. "calculate"
    * @param request what to send; null is an empty request
+   * @return the endpoint's answer
    * @throws PluginCallException with the plugin's status, or the broker's: NOT_FOUND for an
    *     endpoint the plugin did not register, DEADLINE_EXCEEDED when the timeout passes,
    *     UNAVAILABLE once the plugin is stopped, FAILED_PRECONDITION for a call cycle (a caller
@@ -105,6 +110,10 @@ public final class PluginUnderTest {
    * Cancelling the future cancels the call: the plugin's endpoint sees its gRPC context
    * cancelled, and so do the calls it makes in that context.
    *
+   * @param action the endpoint's action
+   * @param path the endpoint's path
+   * @param request what to send; null is an empty request
+   * @return the answer, to come
    * @throws NullPointerException if {@code action} or {@code path} is null
    */
   public CompletableFuture<Response> callAsync(Action action, String path, Request request) {
@@ -148,6 +157,8 @@ public final class PluginUnderTest {
    * the endpoint's {@code request.caller()} is {@code caller} and its call chain starts there.
    * The default caller is the host, {@value Protocol#HOST_CALLER}.
    *
+   * @param caller the calling plugin's name
+   * @return a copy calling as {@code caller}
    * @throws IllegalArgumentException if {@code caller} is not a valid plugin name
    */
   public PluginUnderTest withCaller(String caller) {
@@ -162,6 +173,8 @@ public final class PluginUnderTest {
    * A copy whose calls have {@code timeout} as their deadline; the default is the broker's, 30 s.
    * The deadline carries over to the calls the plugin makes while serving the call.
    *
+   * @param timeout the time each call may take
+   * @return a copy calling with that timeout
    * @throws IllegalArgumentException if {@code timeout} is not positive
    * @throws NullPointerException if {@code timeout} is null
    */

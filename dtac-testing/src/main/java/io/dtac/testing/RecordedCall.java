@@ -32,22 +32,22 @@ public final class RecordedCall {
     this.timeRemaining = timeRemaining;
   }
 
-  /** The plugin that made the call, as the broker knows it (the kernel would name it), e.g. "CalculatorPlugin". */
+  /** {@return the plugin that made the call, as the broker knows it (the kernel would name it), e.g. "CalculatorPlugin"} */
   public String caller() {
     return caller;
   }
 
-  /** The plugin it called, e.g. "HelloPlugin", whether or not such a plugin exists. */
+  /** {@return the plugin it called, e.g. "HelloPlugin", whether or not such a plugin exists} */
   public String plugin() {
     return plugin;
   }
 
-  /** The endpoint path it called (the protocol's {@code method}), e.g. "hello". */
+  /** {@return the endpoint path it called (the protocol's {@code method}), e.g. "hello"} */
   public String path() {
     return path;
   }
 
-  /** The endpoint action it called. */
+  /** {@return the endpoint action it called} */
   public Action action() {
     return action;
   }
@@ -55,6 +55,8 @@ public final class RecordedCall {
   /**
    * The request exactly as the plugin sent it, before the broker adds its {@code dtac-*}
    * metadata (a stub's handler sees that metadata: {@code Request.caller()}, {@code callChain()}).
+   *
+   * @return the request as sent
    */
   public Request request() {
     return request;
@@ -63,6 +65,8 @@ public final class RecordedCall {
   /**
    * The call chain this call makes, origin first and {@link #plugin()} last, e.g. {@code [agent,
    * CalculatorPlugin, HelloPlugin]} for a call the calculator made while serving a test's call.
+   *
+   * @return the chain; an unmodifiable list
    */
   public List<String> callChain() {
     return callChain;
@@ -71,6 +75,8 @@ public final class RecordedCall {
   /**
    * How long the call had left when it reached the broker; empty when the plugin set no deadline
    * and served no call that had one (the broker then applies its default of 30 s).
+   *
+   * @return the time left, if the call had a deadline
    */
   public Optional<Duration> timeRemaining() {
     return Optional.ofNullable(timeRemaining);

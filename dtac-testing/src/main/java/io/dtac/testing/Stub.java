@@ -29,6 +29,7 @@ public final class Stub {
   /**
    * Answers every call with {@code response}.
    *
+   * @param response the answer
    * @throws NullPointerException if {@code response} is null
    */
   public void answer(Response response) {
@@ -44,6 +45,7 @@ public final class Stub {
    * PluginException} answers with its status, an {@link IllegalArgumentException} with
    * INVALID_ARGUMENT, anything else with INTERNAL, and null with INTERNAL, as for a plugin.
    *
+   * @param handler computes the answer to each call
    * @throws NullPointerException if {@code handler} is null
    */
   public void answer(EndpointHandler handler) {
@@ -55,6 +57,8 @@ public final class Stub {
    * PluginException(code, description)}: the caller's {@code PluginCallException} has that code
    * and description.
    *
+   * @param code the status
+   * @param description the message for the caller
    * @throws IllegalArgumentException if {@code code} is OK (use {@link #answer(Response)})
    * @throws NullPointerException if {@code code} is null
    */

@@ -80,8 +80,9 @@ class PluginUnderTestTest {
     assertTrue(plugin.brokerAvailable(), "Register carried the fake broker's address");
     assertSame(plugin, echo.plugin());
     assertEquals("EchoPlugin", echo.name());
-    assertEquals("{}", kit.start(new TestPlugins.Echo("Other")).plugin() instanceof TestPlugins.Echo e
-        ? e.config.toString() : "", "start(plugin) registers with an empty config");
+    TestPlugins.Echo other = new TestPlugins.Echo("Other");
+    kit.start(other);
+    assertEquals("{}", other.config.toString(), "start(plugin) registers with an empty config");
   }
 
   @Test
