@@ -160,6 +160,7 @@ class PluginTestKitTest {
   }
 
   @Test
+  @SuppressWarnings("try") // closing inside the try is the point: close() is idempotent and the kit reusable
   void withoutJUnitItIsAnAutoCloseableWhoseCloseIsIdempotentAndLeavesItUsable() throws Exception {
     PluginUnderTest first;
     try (PluginTestKit kit = new PluginTestKit()) {

@@ -70,7 +70,7 @@ final class TestPlugins {
     private Response forward(Request r) throws PluginCallException {
       JsonNode b = r.bodyJson();
       Request.Builder out = Request.builder().body(b.path("body").asText(""));
-      b.path("metadata").fields().forEachRemaining(e -> out.metadata(e.getKey(), e.getValue().asText()));
+      b.path("metadata").properties().forEach(e -> out.metadata(e.getKey(), e.getValue().asText()));
       Action action = Action.fromWireName(b.path("action").asText("read"));
       Response answer = b.has("timeoutMillis")
           ? callPlugin(b.path("plugin").asText(), b.path("path").asText(), action, out.build(),
