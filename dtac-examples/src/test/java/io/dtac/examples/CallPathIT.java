@@ -133,6 +133,16 @@ class CallPathIT {
   }
 
   @Test
+  void asyncEndpointsCallingAsyncKeepTheirPlaceInTheCallChain() throws Exception {
+    JsonNode echo = value(broker.call("Alpha", "relay-async", Action.CREATE, json(relay(List.of("Beta"), "echo"))));
+    assertEquals("Alpha", echo.get("caller").asText(), echo.toString());
+    PluginCallException cycle =
+        failure(() -> broker.call("Alpha", "relay-async", Action.CREATE, json(relay(List.of("Beta", "Alpha"), "echo"))));
+    assertEquals(StatusCode.FAILED_PRECONDITION, cycle.code());
+    assertTrue(cycle.description().contains("call cycle refused: agent -> Alpha -> Beta -> Alpha"), cycle.description());
+  }
+
+  @Test
   void theBrokersDefaultDeadlineAppliesWhenTheCallerSetsNone() throws Exception {
     PluginCallException e = failure(() -> broker.call("Beta", "slow", Action.READ, params("ms", "60000")));
     assertEquals(StatusCode.DEADLINE_EXCEEDED, e.code());

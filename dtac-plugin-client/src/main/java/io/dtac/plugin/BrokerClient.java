@@ -177,14 +177,7 @@ public final class BrokerClient implements AutoCloseable {
   public Response call(
       String pluginName, String method, Action action, Request request, Duration timeout)
       throws PluginCallException {
-    Objects.requireNonNull(action, "action");
-    PluginCallRequest call =
-        PluginCallRequest.newBuilder()
-            .setPluginName(Objects.requireNonNull(pluginName, "pluginName"))
-            .setMethod(Objects.requireNonNull(method, "method"))
-            .setAction(action.wireName())
-            .setRequest(Protos.toProto(request == null ? Request.empty() : request))
-            .build();
+    PluginCallRequest call = callRequest(pluginName, method, action, request);
     AgentServiceGrpc.AgentServiceBlockingStub s = stub;
     if (timeout != null) {
       s = s.withDeadlineAfter(timeout.toNanos(), TimeUnit.NANOSECONDS);
@@ -221,14 +214,7 @@ public final class BrokerClient implements AutoCloseable {
    */
   public CompletableFuture<Response> callAsync(
       String pluginName, String method, Action action, Request request, Duration timeout) {
-    Objects.requireNonNull(action, "action");
-    PluginCallRequest call =
-        PluginCallRequest.newBuilder()
-            .setPluginName(Objects.requireNonNull(pluginName, "pluginName"))
-            .setMethod(Objects.requireNonNull(method, "method"))
-            .setAction(action.wireName())
-            .setRequest(Protos.toProto(request == null ? Request.empty() : request))
-            .build();
+    PluginCallRequest call = callRequest(pluginName, method, action, request);
     AgentServiceGrpc.AgentServiceFutureStub s = futureStub;
     if (timeout != null) {
       s = s.withDeadlineAfter(timeout.toNanos(), TimeUnit.NANOSECONDS);
@@ -261,6 +247,15 @@ public final class BrokerClient implements AutoCloseable {
   /** Like {@link #callAsync(String, String, Action, Request, Duration)} with the default deadline. */
   public CompletableFuture<Response> callAsync(String pluginName, String method, Action action, Request request) {
     return callAsync(pluginName, method, action, request, null);
+  }
+
+  private static PluginCallRequest callRequest(String pluginName, String method, Action action, Request request) {
+    return PluginCallRequest.newBuilder()
+        .setPluginName(Objects.requireNonNull(pluginName, "pluginName"))
+        .setMethod(Objects.requireNonNull(method, "method"))
+        .setAction(Objects.requireNonNull(action, "action").wireName())
+        .setRequest(Protos.toProto(request == null ? Request.empty() : request))
+        .build();
   }
 
   private static Deadline earliest(Deadline a, Deadline b) {

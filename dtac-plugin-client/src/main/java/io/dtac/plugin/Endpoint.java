@@ -18,6 +18,7 @@ public final class Endpoint {
   private final String bodySchema;
   private final String outputSchema;
   private final EndpointHandler handler;
+  private final AsyncEndpointHandler asyncHandler;
   private final boolean nonBlocking;
 
   private Endpoint(Builder b) {
@@ -29,7 +30,8 @@ public final class Endpoint {
     this.bodySchema = b.bodySchema;
     this.outputSchema = b.outputSchema;
     this.handler = b.handler;
-    this.nonBlocking = b.nonBlocking;
+    this.asyncHandler = b.asyncHandler;
+    this.nonBlocking = b.nonBlocking || b.asyncHandler != null;
   }
 
   /** Starts an endpoint at {@code path} (relative to the plugin's root path) for {@code action}. */
@@ -76,8 +78,14 @@ public final class Endpoint {
     return nonBlocking;
   }
 
+  /** The handler of a synchronous endpoint; null for an asynchronous one. */
   public EndpointHandler handler() {
     return handler;
+  }
+
+  /** The handler of an asynchronous endpoint; null for a synchronous one. */
+  public AsyncEndpointHandler asyncHandler() {
+    return asyncHandler;
   }
 
   /** Builds an {@link Endpoint}; validates on {@link #build()}. */
@@ -90,6 +98,7 @@ public final class Endpoint {
     private String bodySchema = "";
     private String outputSchema = "";
     private EndpointHandler handler;
+    private AsyncEndpointHandler asyncHandler;
     private boolean nonBlocking;
 
     private Builder(Action action, String path) {
@@ -143,6 +152,15 @@ public final class Endpoint {
     }
 
     /**
+     * An asynchronous handler (see {@link AsyncEndpointHandler}), instead of {@link #handler}: it
+     * runs on the transport thread and answers when its stage completes.
+     */
+    public Builder asyncHandler(AsyncEndpointHandler handler) {
+      this.asyncHandler = Objects.requireNonNull(handler, "handler");
+      return this;
+    }
+
+    /**
      * @throws IllegalArgumentException if the path is empty, starts with '/' or holds ':'
      * @throws IllegalStateException if no handler was set
      */
@@ -152,8 +170,12 @@ public final class Endpoint {
             "endpoint path '" + path + "' must be non-empty, must not start with '/' and must"
                 + " not contain ':' (it is relative to the plugin's root path)");
       }
-      if (handler == null) {
+      if (handler == null && asyncHandler == null) {
         throw new IllegalStateException("endpoint " + action.methodKey(path) + " has no handler");
+      }
+      if (handler != null && asyncHandler != null) {
+        throw new IllegalStateException(
+            "endpoint " + action.methodKey(path) + " has both a handler and an async handler; give it one");
       }
       return new Endpoint(this);
     }

@@ -85,6 +85,15 @@ public abstract class PluginBase {
   }
 
   /**
+   * Declares an endpoint that answers asynchronously (see {@link AsyncEndpointHandler}). Call it
+   * from the constructor.
+   */
+  protected final void endpointAsync(
+      Action action, String path, String description, AsyncEndpointHandler handler) {
+    endpoint(Endpoint.builder(action, path).description(description).asyncHandler(handler).build());
+  }
+
+  /**
    * Declares an endpoint. Call it from the constructor.
    *
    * @throws IllegalArgumentException if an endpoint with the same action and path exists

@@ -139,7 +139,9 @@ final class PluginServiceHandler extends PluginServiceGrpc.PluginServiceImplBase
               .asRuntimeException());
       return;
     }
-    if (endpoint.nonBlocking()) {
+    if (endpoint.asyncHandler() != null) {
+      dispatchAsync(endpoint, request, (ServerCallStreamObserver<EndpointResponseMessage>) out);
+    } else if (endpoint.nonBlocking()) {
       dispatch(endpoint, request, out);
     } else {
       offload(out, () -> dispatch(endpoint, request, out));
@@ -167,6 +169,48 @@ final class PluginServiceHandler extends PluginServiceGrpc.PluginServiceImplBase
     }
     out.onNext(EndpointResponseMessage.newBuilder().setResponse(Protos.toProto(result)).build());
     out.onCompleted();
+  }
+
+  /**
+   * Runs an asynchronous handler where the call arrived and answers when its stage completes, on
+   * the thread that completes it; a cancelled call cancels the stage's future.
+   */
+  private void dispatchAsync(
+      Endpoint endpoint, EndpointRequestMessage request, ServerCallStreamObserver<EndpointResponseMessage> out) {
+    java.util.concurrent.CompletableFuture<Response> answer;
+    try {
+      String token = request.getRequest().getMetadataOrDefault(CallToken.KEY, null);
+      java.util.concurrent.CompletionStage<Response> stage =
+          CallToken.with(Context.current(), token)
+              .call(() -> endpoint.asyncHandler().handle(Protos.fromProto(request.getRequest())));
+      if (stage == null) {
+        out.onError(Status.INTERNAL.withDescription("endpoint " + endpoint.methodKey() + " returned no future")
+            .asRuntimeException());
+        return;
+      }
+      answer = stage.toCompletableFuture();
+    } catch (Exception e) {
+      out.onError(toStatus(endpoint, e));
+      return;
+    }
+    out.setOnCancelHandler(() -> answer.cancel(true));
+    answer.whenComplete((result, failure) -> {
+      if (out.isCancelled()) {
+        return;
+      }
+      if (failure != null) {
+        Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+            ? failure.getCause()
+            : failure;
+        out.onError(toStatus(endpoint, cause instanceof Exception ? (Exception) cause : new RuntimeException(cause)));
+      } else if (result == null) {
+        out.onError(Status.INTERNAL.withDescription("endpoint " + endpoint.methodKey() + " returned no response")
+            .asRuntimeException());
+      } else {
+        out.onNext(EndpointResponseMessage.newBuilder().setResponse(Protos.toProto(result)).build());
+        out.onCompleted();
+      }
+    });
   }
 
   private StatusRuntimeException toStatus(Endpoint endpoint, Exception e) {

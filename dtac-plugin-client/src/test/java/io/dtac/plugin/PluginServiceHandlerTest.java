@@ -43,6 +43,7 @@ class PluginServiceHandlerTest {
 
   static final class TestPlugin extends PluginBase {
     volatile JsonNode config;
+    final java.util.concurrent.CompletableFuture<Response> forever = new java.util.concurrent.CompletableFuture<>();
 
     TestPlugin() {
       super("TestPlugin", "test");
@@ -59,6 +60,11 @@ class PluginServiceHandlerTest {
       endpoint(Action.WRITE, "denied", "throws PluginException", req -> {
         throw new PluginException(StatusCode.PERMISSION_DENIED, "no");
       });
+      endpointAsync(Action.READ, "later", "answers from another thread", req ->
+          java.util.concurrent.CompletableFuture.supplyAsync(() -> Response.text("later: " + req.bodyAsString())));
+      endpointAsync(Action.READ, "later-denied", "fails asynchronously", req ->
+          java.util.concurrent.CompletableFuture.failedFuture(new PluginException(StatusCode.PERMISSION_DENIED, "not you")));
+      endpointAsync(Action.READ, "forever", "never answers", req -> forever);
       endpoint(Action.DELETE, "boom", "throws a bug", req -> {
         throw new IllegalStateException("bug");
       });
@@ -103,7 +109,7 @@ class PluginServiceHandlerTest {
     RegisterResponse r = stub.register(RegisterRequest.newBuilder()
         .setConfig("{\"message\":\"hi\"}").setDefaultSecure(false).build());
     assertEquals("hi", plugin.config.get("message").asText());
-    assertEquals(5, r.getEndpointsCount());
+    assertEquals(8, r.getEndpointsCount());
     PluginEndpoint echo = r.getEndpoints(0);
     assertEquals("echo", echo.getPath());
     assertEquals("read", echo.getAction());
@@ -118,6 +124,22 @@ class PluginServiceHandlerTest {
   void registerWithABrokerAddressInitializesTheBrokerClient() {
     stub.register(RegisterRequest.newBuilder().setConfig("{}").setBrokerAddress("127.0.0.1:1").build());
     assertTrue(plugin.brokerAvailable());
+  }
+
+  @Test
+  void asyncEndpointsAnswerWhenTheirStageCompletesAndFailWithItsStatus() {
+    assertEquals("later: x", stub.call(call("read:later", "x")).getResponse().getValue().toStringUtf8());
+    StatusRuntimeException denied = assertThrows(StatusRuntimeException.class, () -> stub.call(call("read:later-denied", "")));
+    assertEquals(Status.Code.PERMISSION_DENIED, denied.getStatus().getCode());
+    assertEquals("not you", denied.getStatus().getDescription());
+  }
+
+  @Test
+  void aCancelledCallCancelsTheAsyncEndpointsFuture() {
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+        () -> stub.withDeadlineAfter(200, java.util.concurrent.TimeUnit.MILLISECONDS).call(call("read:forever", "")));
+    assertEquals(Status.Code.DEADLINE_EXCEEDED, e.getStatus().getCode());
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(plugin.forever::isCancelled);
   }
 
   @Test

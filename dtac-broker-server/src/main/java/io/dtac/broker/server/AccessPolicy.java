@@ -65,7 +65,6 @@ public final class AccessPolicy {
     }
   }
 
-  private static final Set<String> ACTIONS = Set.of("create", "read", "write", "delete");
   private static final AccessPolicy ALLOW_ALL = builder().source("the built-in policy").build();
 
   private final Effect defaultEffect;
@@ -243,10 +242,10 @@ public final class AccessPolicy {
             "operation '" + operation + "' must be ACTION:PATH (e.g. read:hello, *:hello, read:*) or *");
       }
       String action = operation.substring(0, colon);
-      if (!action.contains("*") && !ACTIONS.contains(action)) {
+      if (!action.contains("*") && !io.dtac.core.Action.ofWireName(action).isPresent()) {
         throw new IllegalArgumentException(
             "operation '" + operation + "' has action '" + action
-                + "'; expected create, read, write, delete or a pattern with *");
+                + "'; expected " + io.dtac.core.Action.wireNames() + " or a pattern with *");
       }
       return operation;
     }

@@ -256,6 +256,16 @@ class ExampleAgentIT {
   }
 
   @Test
+  @Order(51)
+  void theExamplePluginsPrintNoLoggingWarning() throws Exception {
+    // Each plugin's stderr is in the agent's log under dtac.plugin.NAME (see README, Logging).
+    for (AgentProcess p : new AgentProcess[] {agent, dtac}) {
+      String log = Files.readString(p.home().resolve("logs").resolve("agent.log"));
+      assertFalse(log.contains("SLF4J"), "an SLF4J warning in " + p.home() + "/logs/agent.log:\n" + log);
+    }
+  }
+
+  @Test
   @Order(100)
   void sigtermStopsEachAgentAndEveryPluginProcess() throws Exception {
     List<ProcessHandle> plugins = new ArrayList<>();

@@ -97,6 +97,7 @@ public final class TestPlugin extends PluginBase {
     endpoint(Action.READ, "big", "a big value", r -> Response.builder()
         .value(new byte[Integer.parseInt(r.parameter("size").orElse("0"))]).build());
     endpoint(Action.CREATE, "relay", "calls along a path", this::relay);
+    endpointAsync(Action.CREATE, "relay-async", "calls along a path without blocking", this::relayAsync);
     endpoint(Action.CREATE, "raw", "sends raw bytes to the broker", this::raw);
   }
 
@@ -143,6 +144,32 @@ public final class TestPlugin extends PluginBase {
     return Response.json(Map.of(
         "remainingMs", d == null ? -1 : d.timeRemaining(TimeUnit.MILLISECONDS),
         "chain", r.callChain()));
+  }
+
+  /** Like relay, with callPluginAsync and an asynchronous endpoint at every hop but the last. */
+  private java.util.concurrent.CompletionStage<Response> relayAsync(Request r) {
+    JsonNode body = r.bodyJson();
+    List<String> path = new ArrayList<>();
+    body.path("path").forEach(n -> path.add(n.asText()));
+    if (path.isEmpty()) {
+      throw PluginException.invalidArgument("relay-async needs a non-empty path");
+    }
+    Request next;
+    String method;
+    Action action;
+    if (path.size() == 1) {
+      method = body.path("method").asText("echo");
+      action = Action.fromWireName(body.path("action").asText("read"));
+      next = Request.empty();
+    } else {
+      method = "relay-async";
+      action = Action.CREATE;
+      Map<String, Object> rest = JSON.convertValue(body, new TypeReference<Map<String, Object>>() {});
+      rest.put("path", path.subList(1, path.size()));
+      next = Request.json(rest);
+    }
+    return callPluginAsync(path.get(0), method, action, next)
+        .thenApply(response -> Response.builder().value(response.value()).build());
   }
 
   private Response relay(Request r) throws Exception {

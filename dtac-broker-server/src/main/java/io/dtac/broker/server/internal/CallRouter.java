@@ -29,7 +29,6 @@ import java.util.concurrent.TimeUnit;
  * completed on a gRPC thread.
  */
 public final class CallRouter {
-  private static final Set<String> ACTIONS = Set.of("create", "read", "write", "delete");
 
   /** How long a failed call waits for its target's process to exit, to name the exit code. */
   private static final long EXIT_GRACE_MILLIS = 300;
@@ -237,10 +236,10 @@ public final class CallRouter {
       throw invalid("method is " + method.length() + " characters long; no endpoint path is that long");
     }
     String act = action.toLowerCase(Locale.ROOT);
-    if (!ACTIONS.contains(act)) {
+    if (!io.dtac.core.Action.ofWireName(act).isPresent()) {
       throw invalid(
           "unknown action " + HandshakeParser.quote(action)
-              + "; expected one of create, read, write, delete");
+              + "; expected one of " + io.dtac.core.Action.wireNames());
     }
     return act;
   }

@@ -45,7 +45,6 @@ public final class PluginLauncher {
    */
   public static final String TLS_CA_ENV = io.dtac.core.Protocol.ENV_TLS_CA;
 
-  private static final Set<String> ACTIONS = Set.of("create", "read", "write", "delete");
 
   /** What every launch needs to know. */
   public record Settings(
@@ -303,12 +302,12 @@ public final class PluginLauncher {
     }
     List<PluginEndpoint> endpoints = new ArrayList<>();
     for (PluginEndpoint e : reply.getEndpointsList()) {
-      if (ACTIONS.contains(e.getAction()) && !e.getPath().isEmpty()) {
+      if (io.dtac.core.Action.ofWireName(e.getAction()).isPresent() && !e.getPath().isEmpty()) {
         endpoints.add(e);
       } else {
         LOG.warn(
             "plugin {} registered an endpoint with action '{}' and path '{}'; ignored (actions"
-                + " are create, read, write, delete; the path must not be empty)",
+                + " are " + io.dtac.core.Action.wireNames() + "; the path must not be empty)",
             plugin.name(), e.getAction(), e.getPath());
       }
     }
