@@ -21,7 +21,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * plugins as processes behind a real PluginBroker and in process behind the kit's fake broker,
  * give the same values, codes and messages. It keeps the kit's copy of the broker's routing honest.
  */
-class TestKitMatchesBrokerIT {
+class KitMatchesBrokerIT {
   @RegisterExtension static final PluginTestKit kit = new PluginTestKit();
   private static PluginBroker broker;
   private static PluginUnderTest hello;
