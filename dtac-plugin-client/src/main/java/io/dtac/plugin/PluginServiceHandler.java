@@ -222,7 +222,7 @@ final class PluginServiceHandler extends PluginServiceGrpc.PluginServiceImplBase
     if (e instanceof PluginCallException) {
       // Passed on as the target's own failure: its code, and its words.
       return Status.fromCode(io.dtac.core.internal.Protos.code(((PluginCallException) e).code()))
-          .withDescription(e.getMessage())
+          .withDescription(((PluginCallException) e).description())
           .asRuntimeException();
     }
     if (e instanceof IllegalArgumentException) {
