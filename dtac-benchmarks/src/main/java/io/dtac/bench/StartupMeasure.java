@@ -20,7 +20,7 @@ import java.util.concurrent.TimeUnit;
  * first makes its state directory (certificate, token secret), as a user's first start does; the
  * quick run skips it and the CDS variant.
  *
- * <p>Variants: {@code default}, the JVM options {@code ./dtac} and the plugin scripts use; {@code
+ * <p>Variants: {@code default}, the JVM options {@code ./dtac} and the plugin files use; {@code
  * cds}, the same plus class-data-sharing archives for the agent and the plugins, made here by a
  * training start ({@code -XX:ArchiveClassesAtExit}).
  */
@@ -28,8 +28,11 @@ final class StartupMeasure {
   /** {@code ./dtac}'s default JVM options (DTAC_JAVA_OPTS replaces them). */
   private static final List<String> AGENT_OPTS =
       List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto");
-  /** The example plugin scripts' default JVM options (DTAC_PLUGIN_JAVA_OPTS replaces them). */
-  private static final String PLUGIN_OPTS = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xss512k -Xshare:auto";
+  /**
+   * The example plugin files' default JVM options, dtac-maven-plugin's default (DTAC_PLUGIN_JAVA_OPTS
+   * replaces them; it is set here so that the CDS variant can add to them).
+   */
+  private static final String PLUGIN_OPTS = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xss512k -Xms8m -Xshare:auto";
 
   private StartupMeasure() {}
 
@@ -52,14 +55,18 @@ final class StartupMeasure {
     Path pluginArchive = work.resolve("plugin.jsa");
     Files.deleteIfExists(agentArchive);
     Files.deleteIfExists(pluginArchive);
-    // Two processes must not write one archive: the agent's training start runs both plugins,
-    // the plugins' training start only hello (the calculator loads the same classes and a few more).
+    // Two processes must not write one archive: the agent's training start runs both plugins, the
+    // plugins' training start only hello. A plugin file is its own classpath, and an archive serves
+    // only the path it was made with: the timed starts run hello from where it was trained, next to
+    // a copy of the calculator, which finds the archive does not match and runs without it.
     once(benchDir, home, plugins, with(AGENT_OPTS, "-XX:ArchiveClassesAtExit=" + agentArchive), PLUGIN_OPTS);
-    once(benchDir, home, helloOnly(benchDir, work), AGENT_OPTS,
-        PLUGIN_OPTS + " -XX:ArchiveClassesAtExit=" + pluginArchive);
+    Path cdsPlugins = helloOnly(benchDir, work);
+    once(benchDir, home, cdsPlugins, AGENT_OPTS, PLUGIN_OPTS + " -XX:ArchiveClassesAtExit=" + pluginArchive);
+    Files.copy(plugins.resolve("calculator.plugin"), cdsPlugins.resolve("calculator.plugin"),
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
     List<String> agentCds = with(AGENT_OPTS, "-XX:SharedArchiveFile=" + agentArchive);
     String pluginCds = PLUGIN_OPTS + " -XX:SharedArchiveFile=" + pluginArchive;
-    times.put("cds", repeat(runs, () -> once(benchDir, home, plugins, agentCds, pluginCds)));
+    times.put("cds", repeat(runs, () -> once(benchDir, home, cdsPlugins, agentCds, pluginCds)));
     return times;
   }
 
@@ -81,15 +88,12 @@ final class StartupMeasure {
     return all;
   }
 
-  /** A plugin directory with hello.plugin only, its classpath where the script looks for it. */
+  /** A plugin directory with hello.plugin only (the file holds all of its code). */
   private static Path helloOnly(Path benchDir, Path work) throws IOException {
     Path dir = Files.createDirectories(work.resolve("training").resolve("plugins"));
+    Files.deleteIfExists(dir.resolve("calculator.plugin"));
     Files.copy(benchDir.resolve("example-plugins").resolve("hello.plugin"), dir.resolve("hello.plugin"),
         java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
-    Path lib = work.resolve("training").resolve("lib");
-    if (!Files.exists(lib, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-      Files.createSymbolicLink(lib, benchDir.resolve("lib").toAbsolutePath());
-    }
     return dir;
   }
 

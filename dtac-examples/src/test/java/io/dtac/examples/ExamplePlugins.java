@@ -10,7 +10,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 final class ExamplePlugins {
   private ExamplePlugins() {}
 
-  /** target/plugins, holding hello.plugin and calculator.plugin (built in the package phase). */
+  /** target/plugins, holding hello.plugin and calculator.plugin (packaged in the package phase). */
   static Path dir() {
     String dir = System.getProperty("dtac.plugins.dir", "target/plugins");
     Path p = Path.of(dir).toAbsolutePath();
@@ -22,12 +22,11 @@ final class ExamplePlugins {
 
   /**
    * A new plugin directory under {@code parent} holding copies of the example plugins, so a test
-   * can add its own files next to them. The copies find their classpath through DTAC_EXAMPLES_LIB.
+   * can add its own files next to them. Each copy is a whole plugin (dtac-maven-plugin packages all
+   * of its code into the file): nothing else is copied or linked.
    */
   static Path copyTo(Path parent, String... names) throws IOException {
     Path plugins = Files.createDirectories(parent.resolve("plugins"));
-    Path lib = dir().resolveSibling("lib");
-    Files.createSymbolicLink(parent.resolve("lib"), lib);
     for (String name : names) {
       Files.copy(dir().resolve(name), plugins.resolve(name), StandardCopyOption.COPY_ATTRIBUTES);
     }
