@@ -89,6 +89,7 @@ class IsolationAttackIT {
             "  for s in \"$DTAC_UNIX_SOCKET_DIR\"/p*.sock; do",
             "    [ -S \"$s\" ] && echo \"CONNECT{{Thief:thief:grpc:unix:$s:0:plug_api_1.0:[tls=false]}}\" && exec sleep 60",
             "  done",
+            "  sleep 0.05",
             "done"));
       }
       audit = dir.resolve("audit.jsonl");
