@@ -79,7 +79,7 @@ final class FakeAgentService extends AgentServiceGrpc.AgentServiceImplBase {
     }
     Action action = Action.ofWireName(request.getAction().toLowerCase(Locale.ROOT)).orElse(null);
     if (action == null) {
-      fail(out, Status.INVALID_ARGUMENT.withDescription("unknown action " + Router.quote(request.getAction())
+      fail(out, Status.INVALID_ARGUMENT.withDescription("unknown action " + io.dtac.core.internal.Messages.quote(request.getAction())
           + "; expected one of " + Action.wireNames()));
       return;
     }

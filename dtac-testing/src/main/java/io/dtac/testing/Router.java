@@ -1,5 +1,7 @@
 package io.dtac.testing;
 
+import static io.dtac.core.internal.Messages.quote;
+
 import com.google.common.util.concurrent.FutureCallback;
 import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.ListenableFuture;
@@ -217,19 +219,6 @@ final class Router {
     return Status.INVALID_ARGUMENT.withDescription(message).asRuntimeException();
   }
 
-  /** A name as the broker shows it in messages: quoted, control characters escaped, cut at 120. */
-  static String quote(String s) {
-    String shown = s.length() > 120 ? s.substring(0, 120) + "..." : s;
-    StringBuilder b = new StringBuilder("'");
-    shown.chars().forEach(c -> {
-      if (c < 0x20 || c == 0x7f) {
-        b.append(String.format("\\x%02x", c));
-      } else {
-        b.append((char) c);
-      }
-    });
-    return b.append('\'').toString();
-  }
 
   private static String newToken() {
     byte[] bytes = new byte[18];

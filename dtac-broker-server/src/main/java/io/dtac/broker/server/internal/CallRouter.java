@@ -101,7 +101,7 @@ public final class CallRouter {
       if (target.endpoint(key) == null) {
         throw Status.NOT_FOUND
             .withDescription(
-                "plugin " + HandshakeParser.quote(pluginName) + " has no endpoint " + HandshakeParser.quote(key)
+                "plugin " + io.dtac.core.internal.Messages.quote(pluginName) + " has no endpoint " + io.dtac.core.internal.Messages.quote(key)
                     + "; endpoints: " + target.endpointKeys())
             .asRuntimeException();
       }
@@ -226,7 +226,7 @@ public final class CallRouter {
     }
     if (PluginNames.problem(pluginName) != null) {
       throw invalid(
-          "plugin_name " + HandshakeParser.quote(pluginName) + " cannot name a plugin: plugin"
+          "plugin_name " + io.dtac.core.internal.Messages.quote(pluginName) + " cannot name a plugin: plugin"
               + " names are " + PluginNames.RULE + ", e.g. 'HelloPlugin'");
     }
     if (method.isEmpty()) {
@@ -238,7 +238,7 @@ public final class CallRouter {
     String act = action.toLowerCase(Locale.ROOT);
     if (!io.dtac.core.Action.ofWireName(act).isPresent()) {
       throw invalid(
-          "unknown action " + HandshakeParser.quote(action)
+          "unknown action " + io.dtac.core.internal.Messages.quote(action)
               + "; expected one of " + io.dtac.core.Action.wireNames());
     }
     return act;
@@ -249,7 +249,7 @@ public final class CallRouter {
     if (target == null) {
       throw Status.NOT_FOUND
           .withDescription(
-              "plugin " + HandshakeParser.quote(pluginName) + " not found; loaded: " + registry.names())
+              "plugin " + io.dtac.core.internal.Messages.quote(pluginName) + " not found; loaded: " + registry.names())
           .asRuntimeException();
     }
     if (target.state() != PluginState.RUNNING || target.stub() == null) {

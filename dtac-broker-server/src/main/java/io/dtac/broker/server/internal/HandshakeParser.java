@@ -1,5 +1,7 @@
 package io.dtac.broker.server.internal;
 
+import static io.dtac.core.internal.Messages.quote;
+
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Collections;
@@ -169,17 +171,4 @@ public final class HandshakeParser {
     return Collections.unmodifiableMap(options);
   }
 
-  /** Quotes a line for an error message, shortened and with control characters escaped. */
-  static String quote(String s) {
-    String shown = s.length() > 120 ? s.substring(0, 120) + "..." : s;
-    StringBuilder b = new StringBuilder("'");
-    shown.chars().forEach(c -> {
-      if (c < 0x20 || c == 0x7f) {
-        b.append(String.format("\\x%02x", c));
-      } else {
-        b.append((char) c);
-      }
-    });
-    return b.append('\'').toString();
-  }
 }

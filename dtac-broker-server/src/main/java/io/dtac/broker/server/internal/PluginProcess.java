@@ -137,7 +137,7 @@ public final class PluginProcess {
       return partialFirstLine.length() == 0
           ? ""
           : " (it printed " + partialFirstLine.length() + " characters without ending the line: "
-              + HandshakeParser.quote(partialFirstLine.toString()) + ")";
+              + io.dtac.core.internal.Messages.quote(partialFirstLine.toString()) + ")";
     }
   }
 

@@ -45,7 +45,7 @@ class HandshakeParserFuzzTest {
         refused++;
         assertTrue(e.getMessage() != null && !e.getMessage().isEmpty(), "empty message for " + line);
       } catch (RuntimeException e) {
-        fail("seed " + SEED + ": parse(" + HandshakeParser.quote(line) + ") threw " + e, e);
+        fail("seed " + SEED + ": parse(" + io.dtac.core.internal.Messages.quote(line) + ") threw " + e, e);
       }
     }
     assertTrue(accepted > 0 && refused > 0,

@@ -128,7 +128,7 @@ class HandshakeParserTest {
           assertThrows(HandshakeException.class,
               () -> HandshakeParser.parse("CONNECT{{" + c[0] + ":p:grpc:tcp:127.0.0.1:9:plug_api_1.0:[]}}", "p"));
       assertTrue(
-          e.getMessage().startsWith("plugin name " + HandshakeParser.quote(c[0]) + " is not allowed: " + c[1]
+          e.getMessage().startsWith("plugin name " + io.dtac.core.internal.Messages.quote(c[0]) + " is not allowed: " + c[1]
               + "; plugin names are letters, digits, '.', '_' and '-'"),
           e.getMessage());
     }
