@@ -46,6 +46,8 @@ final class ServedPlugin implements AutoCloseable {
 
   private final PluginBase plugin;
   private final ExecutorService worker;
+  /** The worker's threads: a terminated pool's last thread may still be exiting, so close() joins them. */
+  private final java.util.Queue<Thread> workerThreads = new java.util.concurrent.ConcurrentLinkedQueue<>();
   private final Server server;
   private final ManagedChannel channel;
   private final List<PluginLogRecord> logs = new CopyOnWriteArrayList<>();
@@ -56,7 +58,7 @@ final class ServedPlugin implements AutoCloseable {
 
   private ServedPlugin(PluginBase plugin) {
     this.plugin = plugin;
-    this.worker = Executors.newCachedThreadPool(threads(THREAD_PREFIX + plugin.name() + "-"));
+    this.worker = Executors.newCachedThreadPool(threads(THREAD_PREFIX + plugin.name() + "-", workerThreads));
     String name = THREAD_PREFIX + "plugin-" + SERVERS.incrementAndGet() + "-" + plugin.name();
     try {
       this.server = InProcessServerBuilder.forName(name).directExecutor()
@@ -191,6 +193,9 @@ final class ServedPlugin implements AutoCloseable {
       server.awaitTermination(5, TimeUnit.SECONDS);
       channel.awaitTermination(5, TimeUnit.SECONDS);
       worker.awaitTermination(5, TimeUnit.SECONDS);
+      for (Thread t : workerThreads) {
+        t.join(5_000);
+      }
     } catch (InterruptedException e) {
       interrupted = true;
     }
@@ -206,11 +211,12 @@ final class ServedPlugin implements AutoCloseable {
     }
   }
 
-  private static java.util.concurrent.ThreadFactory threads(String prefix) {
+  private static java.util.concurrent.ThreadFactory threads(String prefix, java.util.Queue<Thread> created) {
     AtomicInteger n = new AtomicInteger();
     return r -> {
       Thread t = new Thread(r, prefix + n.incrementAndGet());
       t.setDaemon(true);
+      created.add(t);
       return t;
     };
   }
