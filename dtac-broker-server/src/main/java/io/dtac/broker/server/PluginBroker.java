@@ -112,7 +112,11 @@ public final class PluginBroker implements AutoCloseable {
     this.plugins = new PluginManager(config, registry, new LaunchIdentity(credentials, tls, processes));
   }
 
-  /** A builder with every setting at its default. */
+  /**
+   * A builder with every setting at its default.
+   *
+   * @return a new builder
+   */
   public static PluginBrokerBuilder builder() {
     return new PluginBrokerBuilder();
   }
@@ -153,6 +157,7 @@ public final class PluginBroker implements AutoCloseable {
    * Loads one more plugin file at runtime, with the configuration the builder has for it (or the
    * defaults). Blocks until it is RUNNING or FAILED.
    *
+   * @param file the plugin file
    * @return the plugin: RUNNING, or FAILED with the reason (for example a duplicate name)
    * @throws IllegalStateException before {@link #start()} or after {@link #close()}
    */
@@ -181,6 +186,7 @@ public final class PluginBroker implements AutoCloseable {
    * Stops a plugin (SIGTERM, then SIGKILL after the stop timeout) and forgets it: it is no longer
    * listed, called or restarted. Calls in flight to it fail with UNAVAILABLE.
    *
+   * @param name the plugin's name (case-sensitive)
    * @return its final state (STOPPED), or empty if no plugin has that name
    * @throws IllegalStateException before {@link #start()} or after {@link #close()}
    */
@@ -195,6 +201,7 @@ public final class PluginBroker implements AutoCloseable {
    * restart budget starts afresh. Works on FAILED plugins too. Blocks until it is RUNNING or
    * FAILED; meanwhile calls to it fail with UNAVAILABLE (RESTARTING).
    *
+   * @param name the plugin's name (case-sensitive)
    * @return the plugin afterwards, or empty if no plugin has that name
    * @throws IllegalStateException before {@link #start()} or after {@link #close()}
    */
@@ -214,18 +221,28 @@ public final class PluginBroker implements AutoCloseable {
    * The address plugins reach the broker at, "127.0.0.1:PORT", as sent in
    * {@code RegisterRequest.broker_address}.
    *
+   * @return the broker's TCP address
    * @throws IllegalStateException before {@link #start()}
    */
   public String brokerAddress() {
     return servers.brokerAddress();
   }
 
-  /** Every plugin: loaded ones in load order, then files that failed before their handshake. */
+  /**
+   * Every plugin: loaded ones in load order, then files that failed before their handshake.
+   *
+   * @return a snapshot of each plugin's state
+   */
   public List<PluginInfo> plugins() {
     return plugins.plugins();
   }
 
-  /** The plugin named {@code name} (case-sensitive). */
+  /**
+   * The plugin named {@code name}.
+   *
+   * @param name the plugin's name (case-sensitive)
+   * @return a snapshot of its state, or empty if no plugin has that name
+   */
   public Optional<PluginInfo> plugin(String name) {
     return plugins.plugin(name);
   }
@@ -233,6 +250,8 @@ public final class PluginBroker implements AutoCloseable {
   /**
    * The access policy in force: the builder's, the file's as last (re)loaded, or {@link
    * AccessPolicy#allowAll()}.
+   *
+   * @return the policy deciding calls that start now
    */
   public AccessPolicy accessPolicy() {
     return policy.current();
@@ -256,6 +275,8 @@ public final class PluginBroker implements AutoCloseable {
    * The PEM certificate of the CA that issued the broker's and plugins' certificates, for clients
    * that must trust the broker; empty when TLS is off. The broker itself trusts no certificate for
    * being the CA's: it accepts only the client certificates it issued to plugin launches.
+   *
+   * @return the CA certificate, PEM; empty without TLS
    */
   public Optional<String> tlsAuthorityCertificate() {
     return tls == null ? Optional.empty() : Optional.of(tls.caPem());
@@ -269,6 +290,9 @@ public final class PluginBroker implements AutoCloseable {
    *
    * @param pluginName the plugin's name, e.g. "HelloPlugin"
    * @param path the endpoint's path, e.g. "hello"
+   * @param action the endpoint's action
+   * @param request the request: body, parameters, headers
+   * @return the plugin's response
    * @throws PluginCallException with the routing status (NOT_FOUND, INVALID_ARGUMENT, UNAVAILABLE,
    *     DEADLINE_EXCEEDED, ...) or the plugin's own; CANCELLED if the thread is interrupted (its
    *     interrupt flag is then set again and the call cancelled)
@@ -281,6 +305,14 @@ public final class PluginBroker implements AutoCloseable {
    * Like {@link #call(String, String, Action, Request)}, failing with DEADLINE_EXCEEDED when
    * {@code timeout} passes first (the target's work is then cancelled); null: the current gRPC
    * context's deadline, else the broker's {@link PluginBrokerBuilder#callTimeout}.
+   *
+   * @param pluginName the plugin's name, e.g. "HelloPlugin"
+   * @param path the endpoint's path, e.g. "hello"
+   * @param action the endpoint's action
+   * @param request the request
+   * @param timeout how long the call may take, or null
+   * @return the plugin's response
+   * @throws PluginCallException as {@link #call(String, String, Action, Request)} does
    */
   public Response call(String pluginName, String path, Action action, Request request, Duration timeout)
       throws PluginCallException {
@@ -296,6 +328,12 @@ public final class PluginBroker implements AutoCloseable {
    * the broker's transport thread that receives the answer (do not block in a stage that runs
    * there; use the {@code *Async} stages with an executor of your own for slow work) and fails
    * with a {@link PluginCallException}.
+   *
+   * @param pluginName the plugin's name, e.g. "HelloPlugin"
+   * @param path the endpoint's path, e.g. "hello"
+   * @param action the endpoint's action
+   * @param request the request
+   * @return the plugin's response, when it arrives
    */
   public CompletableFuture<Response> callAsync(String pluginName, String path, Action action, Request request) {
     return callAsync(pluginName, path, action, request, null);
@@ -305,6 +343,13 @@ public final class PluginBroker implements AutoCloseable {
    * Like {@link #callAsync(String, String, Action, Request)} with a timeout (null: the current gRPC
    * context's deadline, else the broker's {@link PluginBrokerBuilder#callTimeout}). Cancelling the future
    * cancels the routed call: the target's work is cancelled too.
+   *
+   * @param pluginName the plugin's name, e.g. "HelloPlugin"
+   * @param path the endpoint's path, e.g. "hello"
+   * @param action the endpoint's action
+   * @param request the request
+   * @param timeout how long the call may take, or null
+   * @return the plugin's response, when it arrives
    */
   public CompletableFuture<Response> callAsync(
       String pluginName, String path, Action action, Request request, Duration timeout) {
