@@ -1,9 +1,6 @@
 package io.dtac.examples.agent;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dtac.broker.server.AccessPolicy;
@@ -49,8 +46,6 @@ final class AdminRoutes {
   static final String PREFIX = "/admin";
 
   private static final Logger LOG = LoggerFactory.getLogger(AdminRoutes.class);
-  private static final ObjectMapper JSON =
-      new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
   private static final String PLUGINS = PREFIX + "/plugins";
   private static final String POLICY_RELOAD = PREFIX + "/policy/reload";
   private static final String ROUTES =
@@ -64,34 +59,9 @@ final class AdminRoutes {
     byte[] read() throws HttpError;
   }
 
-  /** A successful answer: status, JSON body and extra headers. */
-  static final class Answer {
-    private final int status;
-    private final byte[] json;
-    private final Map<String, String> headers;
+  private final GatewayBackend backend;
 
-    Answer(int status, JsonNode json, Map<String, String> headers) {
-      this.status = status;
-      this.json = PluginJson.write(json);
-      this.headers = Map.copyOf(headers);
-    }
-
-    int status() {
-      return status;
-    }
-
-    byte[] json() {
-      return json;
-    }
-
-    Map<String, String> headers() {
-      return headers;
-    }
-  }
-
-  private final RestGateway.Backend backend;
-
-  AdminRoutes(RestGateway.Backend backend) {
+  AdminRoutes(GatewayBackend backend) {
     this.backend = Objects.requireNonNull(backend, "backend");
   }
 
@@ -108,16 +78,16 @@ final class AdminRoutes {
    *     method; {@code Allow} lists the right ones), 409 (already loaded; no policy file), 422
    *     (the loaded plugin failed), 502 (the reloaded plugin failed), 503 (the agent is stopping)
    */
-  Answer serve(String method, String path, Body body) throws HttpError {
+  JsonAnswer serve(String method, String path, Body body) throws HttpError {
     try {
       if (path.equals(PLUGINS)) {
-        allow(method, path, "GET", "POST");
+        HttpError.requireMethod(method, path, "GET", "POST");
         return method.equals("GET")
-            ? new Answer(200, PluginJson.listing(backend.plugins(), true), Map.of())
+            ? new JsonAnswer(200, PluginJson.listing(backend.plugins(), true))
             : load(body);
       }
       if (path.equals(POLICY_RELOAD)) {
-        allow(method, path, "POST");
+        HttpError.requireMethod(method, path, "POST");
         return reloadPolicy();
       }
       if (path.startsWith(PLUGINS + "/")) {
@@ -125,11 +95,11 @@ final class AdminRoutes {
         int slash = rest.indexOf('/');
         String name = slash < 0 ? rest : rest.substring(0, slash);
         if (!name.isEmpty() && slash < 0) {
-          allow(method, path, "DELETE", "GET");
+          HttpError.requireMethod(method, path, "DELETE", "GET");
           return method.equals("GET") ? show(name) : unload(name);
         }
         if (!name.isEmpty() && rest.substring(slash).equals("/reload")) {
-          allow(method, path, "POST");
+          HttpError.requireMethod(method, path, "POST");
           return reload(name);
         }
       }
@@ -139,21 +109,13 @@ final class AdminRoutes {
     }
   }
 
-  private static void allow(String method, String path, String... methods) throws HttpError {
-    if (!List.of(methods).contains(method)) {
-      String allow = String.join(", ", methods);
-      throw new HttpError(405, "method " + method + " not allowed on " + path + "; allowed: " + allow,
-          Map.of("Allow", allow));
-    }
-  }
-
-  private Answer show(String name) throws HttpError {
+  private JsonAnswer show(String name) throws HttpError {
     PluginInfo p = backend.plugins().stream().filter(i -> i.name().equals(name)).findFirst()
         .orElseThrow(() -> unknown(name));
-    return new Answer(200, PluginJson.plugin(p, true), Map.of());
+    return new JsonAnswer(200, PluginJson.plugin(p, true));
   }
 
-  private Answer load(Body body) throws HttpError {
+  private JsonAnswer load(Body body) throws HttpError {
     String fileName = fileNameFrom(body.read());
     Path file = pluginFile(backend.pluginDirectory(), fileName);
     Optional<PluginInfo> loaded = backend.plugins().stream()
@@ -168,7 +130,7 @@ final class AdminRoutes {
     PluginInfo p = backend.load(file);
     LOG.info("admin: loaded {}: {}{}", fileName, p.state(), p.failure().map(f -> " (" + f + ")").orElse(""));
     if (p.state() == PluginState.RUNNING) {
-      return new Answer(201, PluginJson.plugin(p, true), Map.of("Location", pluginUrl(p.name())));
+      return new JsonAnswer(201, PluginJson.plugin(p, true), Map.of("Location", pluginUrl(p.name())));
     }
     if (p.state() == PluginState.FAILED) {
       throw new HttpError(422, "plugin file " + fileName + " failed to load: "
@@ -177,17 +139,17 @@ final class AdminRoutes {
     throw notRunning(p);
   }
 
-  private Answer unload(String name) throws HttpError {
+  private JsonAnswer unload(String name) throws HttpError {
     PluginInfo p = backend.unload(name).orElseThrow(() -> unknown(name));
     LOG.info("admin: unloaded {}: {}", name, p.state());
-    return new Answer(200, PluginJson.plugin(p, true), Map.of());
+    return new JsonAnswer(200, PluginJson.plugin(p, true));
   }
 
-  private Answer reload(String name) throws HttpError {
+  private JsonAnswer reload(String name) throws HttpError {
     PluginInfo p = backend.reload(name).orElseThrow(() -> unknown(name));
     LOG.info("admin: reloaded {}: {}{}", name, p.state(), p.failure().map(f -> " (" + f + ")").orElse(""));
     if (p.state() == PluginState.RUNNING) {
-      return new Answer(200, PluginJson.plugin(p, true), Map.of());
+      return new JsonAnswer(200, PluginJson.plugin(p, true));
     }
     if (p.state() == PluginState.FAILED) {
       throw new HttpError(502, "plugin '" + name + "' failed to start again: "
@@ -196,7 +158,7 @@ final class AdminRoutes {
     throw notRunning(p);
   }
 
-  private Answer reloadPolicy() throws HttpError {
+  private JsonAnswer reloadPolicy() throws HttpError {
     Path file = backend.accessPolicyFile().orElseThrow(() -> new HttpError(409,
         "the agent has no access policy file to reload (every plugin may call every other); set"
             + " access_policy_file in the agent's --config file and restart the agent"));
@@ -209,7 +171,7 @@ final class AdminRoutes {
     }
     LOG.info("admin: access policy reloaded from {}: {} rules, default {}",
         file, policy.rules().size(), policy.defaultEffect().wireName());
-    ObjectNode o = PluginJson.object();
+    ObjectNode o = GatewayJson.object();
     o.put("source", policy.source());
     o.put("default_effect", policy.defaultEffect().wireName());
     ArrayNode rules = o.putArray("rules");
@@ -221,7 +183,7 @@ final class AdminRoutes {
           .put("operation", r.operation())
           .put("effect", r.effect().wireName());
     }
-    return new Answer(200, o, Map.of());
+    return new JsonAnswer(200, o);
   }
 
   /**
@@ -232,11 +194,9 @@ final class AdminRoutes {
   static String fileNameFrom(byte[] body) throws HttpError {
     JsonNode root;
     try {
-      root = body.length == 0 ? null : JSON.readTree(body);
-    } catch (JsonProcessingException e) {
-      throw new HttpError(400, "malformed JSON body (" + e.getOriginalMessage() + "); send " + LOAD_BODY);
-    } catch (IOException e) {
-      throw new HttpError(400, "malformed JSON body (" + e.getMessage() + "); send " + LOAD_BODY);
+      root = body.length == 0 ? null : GatewayJson.parse(body);
+    } catch (GatewayJson.MalformedJson e) {
+      throw new HttpError(400, "malformed JSON body (" + e.reason() + "); send " + LOAD_BODY);
     }
     if (root == null || !root.isObject()) {
       throw new HttpError(400, "the body must be a JSON object " + LOAD_BODY
