@@ -1,23 +1,19 @@
 package io.dtac.examples.agent;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dtac.broker.server.AccessPolicy;
 import io.dtac.broker.server.PluginInfo;
 import io.dtac.broker.server.PluginState;
-import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,8 +33,8 @@ import org.slf4j.LoggerFactory;
  * </ul>
  *
  * <p>The gateway checks the bearer token before it hands a request here. The only file this class
- * lets the broker launch is a {@code *.plugin} file named by a bare file name inside the plugin
- * directory: a path, {@code ..}, or a file that is not there is refused before anything runs.
+ * lets the broker launch is one {@link PluginFileName} accepts: a {@code *.plugin} file named by a
+ * bare file name inside the plugin directory.
  * Backend operations block the calling (pool) thread until the plugin is RUNNING or FAILED.
  * Thread-safe and stateless apart from its backend.
  */
@@ -51,7 +47,6 @@ final class AdminRoutes {
   private static final String ROUTES =
       "GET /admin/plugins, POST /admin/plugins, GET /admin/plugins/NAME, DELETE /admin/plugins/NAME,"
           + " POST /admin/plugins/NAME/reload, POST /admin/policy/reload";
-  private static final String LOAD_BODY = "{\"file\": \"NAME.plugin\"}";
 
   /** The request body, read only by the routes that take one. */
   @FunctionalInterface
@@ -116,8 +111,8 @@ final class AdminRoutes {
   }
 
   private JsonAnswer load(Body body) throws HttpError {
-    String fileName = fileNameFrom(body.read());
-    Path file = pluginFile(backend.pluginDirectory(), fileName);
+    String fileName = PluginFileName.fromBody(body.read());
+    Path file = PluginFileName.resolve(backend.pluginDirectory(), fileName);
     Optional<PluginInfo> loaded = backend.plugins().stream()
         .filter(p -> p.state() != PluginState.FAILED && sameFile(p.file(), file))
         .findFirst();
@@ -128,15 +123,9 @@ final class AdminRoutes {
           + " with DELETE " + pluginUrl(p.name()) + " first");
     }
     PluginInfo p = backend.load(file);
-    LOG.info("admin: loaded {}: {}{}", fileName, p.state(), p.failure().map(f -> " (" + f + ")").orElse(""));
-    if (p.state() == PluginState.RUNNING) {
-      return new JsonAnswer(201, PluginJson.plugin(p, true), Map.of("Location", pluginUrl(p.name())));
-    }
-    if (p.state() == PluginState.FAILED) {
-      throw new HttpError(422, "plugin file " + fileName + " failed to load: "
-          + p.failure().orElse("no reason given"));
-    }
-    throw notRunning(p);
+    LOG.info("admin: loaded {}: {}", fileName, outcome(p));
+    requireRunning(p, why -> new HttpError(422, "plugin file " + fileName + " failed to load: " + why));
+    return new JsonAnswer(201, PluginJson.plugin(p, true), Map.of("Location", pluginUrl(p.name())));
   }
 
   private JsonAnswer unload(String name) throws HttpError {
@@ -147,15 +136,9 @@ final class AdminRoutes {
 
   private JsonAnswer reload(String name) throws HttpError {
     PluginInfo p = backend.reload(name).orElseThrow(() -> unknown(name));
-    LOG.info("admin: reloaded {}: {}{}", name, p.state(), p.failure().map(f -> " (" + f + ")").orElse(""));
-    if (p.state() == PluginState.RUNNING) {
-      return new JsonAnswer(200, PluginJson.plugin(p, true));
-    }
-    if (p.state() == PluginState.FAILED) {
-      throw new HttpError(502, "plugin '" + name + "' failed to start again: "
-          + p.failure().orElse("no reason given"));
-    }
-    throw notRunning(p);
+    LOG.info("admin: reloaded {}: {}", name, outcome(p));
+    requireRunning(p, why -> new HttpError(502, "plugin '" + name + "' failed to start again: " + why));
+    return new JsonAnswer(200, PluginJson.plugin(p, true));
   }
 
   private JsonAnswer reloadPolicy() throws HttpError {
@@ -186,87 +169,6 @@ final class AdminRoutes {
     return new JsonAnswer(200, o);
   }
 
-  /**
-   * The {@code file} of a load request's body.
-   *
-   * @throws HttpError 400 naming what is wrong with the body
-   */
-  static String fileNameFrom(byte[] body) throws HttpError {
-    JsonNode root;
-    try {
-      root = body.length == 0 ? null : GatewayJson.parse(body);
-    } catch (GatewayJson.MalformedJson e) {
-      throw new HttpError(400, "malformed JSON body (" + e.reason() + "); send " + LOAD_BODY);
-    }
-    if (root == null || !root.isObject()) {
-      throw new HttpError(400, "the body must be a JSON object " + LOAD_BODY
-          + " naming a plugin file in the agent's plugin directory");
-    }
-    for (Iterator<String> names = root.fieldNames(); names.hasNext(); ) {
-      String field = names.next();
-      if (!field.equals("file")) {
-        throw new HttpError(400, "unknown field '" + field + "' in the body; send " + LOAD_BODY);
-      }
-    }
-    JsonNode file = root.get("file");
-    if (file == null || !file.isTextual()) {
-      throw new HttpError(400, "the body needs \"file\" as a string: " + LOAD_BODY);
-    }
-    return file.asText();
-  }
-
-  /**
-   * The plugin file a load request may launch: {@code name} in {@code dir}, if {@code name} is a
-   * bare file name ending in {@code .plugin} and such a file is there. Symbolic links in the
-   * directory are followed, as the agent does at start-up: whoever may write to the plugin
-   * directory already decides what runs.
-   *
-   * @throws HttpError 400 naming what is wrong with the name, or that there is no such file
-   */
-  static Path pluginFile(Path dir, String name) throws HttpError {
-    if (name.isEmpty()) {
-      throw new HttpError(400, "\"file\" is empty; name a *.plugin file in the plugin directory");
-    }
-    if (name.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
-      throw new HttpError(400, "\"file\" contains a control character; name a *.plugin file in"
-          + " the plugin directory");
-    }
-    if (name.contains("/") || name.contains("\\")) {
-      throw new HttpError(400, "\"file\" must be a bare file name in the plugin directory, not a"
-          + " path: '" + name + "' contains a path separator");
-    }
-    if (name.contains("..")) {
-      throw new HttpError(400, "\"file\" must not contain '..': '" + name + "'");
-    }
-    if (!name.endsWith(".plugin") || name.length() == ".plugin".length()) {
-      throw new HttpError(400, "\"file\" must name a NAME.plugin file, got '" + name + "'");
-    }
-    // Same form as the broker's own discovery (dir.resolve), so its records of the file match.
-    Path file = dir.resolve(name);
-    // Defence in depth: whatever the file system makes of the name, it must stay in the directory.
-    Path base = dir.toAbsolutePath().normalize();
-    if (!base.equals(file.toAbsolutePath().normalize().getParent())) {
-      throw new HttpError(400, "\"file\" must be a bare file name in the plugin directory: '" + name + "'");
-    }
-    if (!Files.isRegularFile(file)) {
-      throw new HttpError(400, "no plugin file '" + name + "' in the plugin directory; files there: "
-          + pluginFiles(dir));
-    }
-    return file;
-  }
-
-  private static String pluginFiles(Path dir) {
-    try (Stream<Path> files = Files.list(dir)) {
-      String names = files.map(p -> p.getFileName().toString())
-          .filter(n -> n.endsWith(".plugin"))
-          .sorted()
-          .collect(Collectors.joining(", "));
-      return names.isEmpty() ? "none" : names;
-    } catch (IOException e) {
-      return "(cannot list it: " + e.getMessage() + ")";
-    }
-  }
-
   private static boolean sameFile(Path a, Path b) {
     return a != null && a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize());
   }
@@ -279,16 +181,32 @@ final class AdminRoutes {
       // A file that failed before its handshake is listed under its file name but was never loaded.
       return new HttpError(404, "'" + name + "' failed before it could register, so there is no"
           + " plugin to unload or reload (" + unnamed.get().failure().orElse("no reason given")
-          + "); fix it and load it with POST " + PLUGINS + " " + LOAD_BODY.replace("NAME.plugin", name));
+          + "); fix it and load it with POST " + PLUGINS + " " + PluginFileName.EXAMPLE_BODY.replace("NAME.plugin", name));
     }
     String names = all.stream().map(PluginInfo::name).sorted().collect(Collectors.joining(", "));
     return new HttpError(404, "no plugin named '" + name + "'; plugins: "
         + (names.isEmpty() ? "none" : names));
   }
 
-  private static HttpError notRunning(PluginInfo p) {
-    return new HttpError(503, "plugin '" + p.name() + "' is " + p.state()
-        + "; the agent may be shutting down");
+  /**
+   * Passes a plugin that (re)started and is RUNNING.
+   *
+   * @throws HttpError {@code failed}'s error, given the reason, if it FAILED; 503 in any other
+   *     state (the agent is stopping it)
+   */
+  private static void requireRunning(PluginInfo p, Function<String, HttpError> failed) throws HttpError {
+    if (p.state() == PluginState.FAILED) {
+      throw failed.apply(p.failure().orElse("no reason given"));
+    }
+    if (p.state() != PluginState.RUNNING) {
+      throw new HttpError(503, "plugin '" + p.name() + "' is " + p.state()
+          + "; the agent may be shutting down");
+    }
+  }
+
+  /** "RUNNING", or "FAILED (the reason)", for the admin log. */
+  private static String outcome(PluginInfo p) {
+    return p.state() + p.failure().map(f -> " (" + f + ")").orElse("");
   }
 
   /** {@code /admin/plugins/NAME}, the name percent-encoded as a path segment. */
