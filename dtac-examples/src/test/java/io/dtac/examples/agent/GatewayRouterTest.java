@@ -48,15 +48,25 @@ class GatewayRouterTest {
     assertEquals(expected, GatewayRouter.Destination.of(path));
   }
 
+  private static MemoryCall anonymous(String method, String path) {
+    return new MemoryCall(method, path);
+  }
+
+  private static MemoryCall authorized(String method, String path) {
+    return new MemoryCall(method, path).header("Authorization", "Bearer " + TOKEN);
+  }
+
+  private static HttpError refusal(MemoryCall call) {
+    return assertThrows(HttpError.class, () -> router.serve(call));
+  }
+
   @Test
   void listingNeedsATokenBeforeItsMethodIsLookedAt() throws Exception {
-    HttpError e = assertThrows(HttpError.class, () -> router.serve(new MemoryCall("DELETE", "/plugins")));
-    assertEquals(401, e.status());
-    e = assertThrows(HttpError.class,
-        () -> router.serve(new MemoryCall("DELETE", "/plugins").header("Authorization", "Bearer " + TOKEN)));
+    assertEquals(401, refusal(anonymous("DELETE", "/plugins")).status());
+    HttpError e = refusal(authorized("DELETE", "/plugins"));
     assertEquals(405, e.status());
     assertEquals("GET", e.headers().get("Allow"));
-    MemoryCall listing = new MemoryCall("GET", "/plugins/").header("Authorization", "Bearer " + TOKEN);
+    MemoryCall listing = authorized("GET", "/plugins/");
     assertEquals(200, router.serve(listing));
     assertEquals("{\"plugins\":[]}", listing.responseBody());
     assertEquals(List.of("application/json"), listing.responseHeader("Content-Type"));
@@ -65,17 +75,15 @@ class GatewayRouterTest {
 
   @Test
   void anUnknownEndpointIs401WithoutATokenAnd404WithOne() {
-    HttpError e = assertThrows(HttpError.class, () -> router.serve(new MemoryCall("GET", "/plugins/hello/hello")));
-    assertEquals(401, e.status());
-    e = assertThrows(HttpError.class, () -> router.serve(
-        new MemoryCall("GET", "/plugins/hello/hello").header("Authorization", "Bearer " + TOKEN)));
+    assertEquals(401, refusal(anonymous("GET", "/plugins/hello/hello")).status());
+    HttpError e = refusal(authorized("GET", "/plugins/hello/hello"));
     assertEquals(404, e.status());
     assertEquals("no plugin at /plugins/hello; plugins: none loaded", e.getMessage());
   }
 
   @Test
   void aPathOutsideThePluginsAndAdminIs404WithoutAToken() {
-    HttpError e = assertThrows(HttpError.class, () -> router.serve(new MemoryCall("GET", "/other")));
+    HttpError e = refusal(anonymous("GET", "/other"));
     assertEquals(404, e.status());
     assertEquals("no route /other; plugin endpoints are under /plugins, administration under /admin",
         e.getMessage());
@@ -83,10 +91,7 @@ class GatewayRouterTest {
 
   @Test
   void adminNeedsATokenWhateverThePath() {
-    HttpError e = assertThrows(HttpError.class, () -> router.serve(new MemoryCall("GET", "/admin/nothing")));
-    assertEquals(401, e.status());
-    e = assertThrows(HttpError.class, () -> router.serve(
-        new MemoryCall("GET", "/admin/nothing").header("Authorization", "Bearer " + TOKEN)));
-    assertEquals(404, e.status());
+    assertEquals(401, refusal(anonymous("GET", "/admin/nothing")).status());
+    assertEquals(404, refusal(authorized("GET", "/admin/nothing")).status());
   }
 }
