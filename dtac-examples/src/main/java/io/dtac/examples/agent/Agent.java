@@ -18,6 +18,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 final class Agent implements AutoCloseable {
   private final PluginBroker broker;
   private final RestGateway gateway;
+  private final AgentObservability observability;
   private final AtomicBoolean closed = new AtomicBoolean();
 
   /**
@@ -32,7 +33,9 @@ final class Agent implements AutoCloseable {
       BearerTokens tokens,
       SelfSignedCertificate certificate,
       PluginStateListener listener,
-      Path auditFile) {
+      Path auditFile,
+      AgentObservability observability) {
+    this.observability = Objects.requireNonNull(observability, "observability");
     Objects.requireNonNull(pluginsDir, "pluginsDir");
     PluginBrokerBuilder b =
         PluginBroker.builder()
@@ -44,6 +47,7 @@ final class Agent implements AutoCloseable {
     config.tls().ifPresent(b::tls);
     config.accessPolicyFile().ifPresent(b::accessPolicyFile);
     config.plugins().forEach(b::pluginConfig);
+    observability.configure(b);
     this.broker = b.build();
     this.gateway =
         RestGateway.builder()
@@ -53,6 +57,7 @@ final class Agent implements AutoCloseable {
             .port(port)
             .maxBodyBytes(config.maxBodyBytes())
             .threads(config.threads())
+            .openTelemetry(observability.openTelemetry())
             .build();
   }
 
@@ -65,6 +70,7 @@ final class Agent implements AutoCloseable {
   Agent start() throws IOException {
     try {
       gateway.start();
+      observability.start();
       broker.start();
     } catch (IOException | RuntimeException e) {
       close();
@@ -77,6 +83,11 @@ final class Agent implements AutoCloseable {
     return broker;
   }
 
+  /** The metrics endpoint's port, or -1 without one. */
+  int metricsPort() {
+    return observability.metricsPort();
+  }
+
   /** The gateway's port. */
   int port() {
     return gateway.port();
@@ -87,6 +98,7 @@ final class Agent implements AutoCloseable {
     if (closed.compareAndSet(false, true)) {
       gateway.close();
       broker.close();
+      observability.close();
     }
   }
 }

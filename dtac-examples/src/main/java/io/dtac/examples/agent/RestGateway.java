@@ -1,6 +1,7 @@
 package io.dtac.examples.agent;
 
 import io.dtac.core.PluginCallException;
+import io.opentelemetry.api.OpenTelemetry;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -37,12 +38,14 @@ final class RestGateway implements AutoCloseable {
 
   private final Builder config;
   private final GatewayRouter router;
+  private final GatewayTracing tracing;
   private final InFlightRequests inFlight = new InFlightRequests();
   private volatile GatewayServer server;
 
   private RestGateway(Builder b) {
     this.config = b;
     this.router = new GatewayRouter(b.backend, new BearerAuth(b.tokens), new RequestBody(b.maxBodyBytes));
+    this.tracing = new GatewayTracing(b.openTelemetry);
   }
 
   static Builder builder() {
@@ -103,6 +106,13 @@ final class RestGateway implements AutoCloseable {
 
   private void handle(HttpCall call) {
     long start = System.nanoTime();
+    int status = tracing.traced(call, () -> serve(call));
+    LOG.info("{} {} {} {}ms", call.method(), call.path(), status,
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+  }
+
+  /** Answers {@code call} whatever fails; returns the status sent. */
+  private int serve(HttpCall call) {
     int status = 500;
     if (!inFlight.enter()) {
       status = ResponseWriter.error(call, new HttpError(503, "the agent is shutting down"));
@@ -120,8 +130,7 @@ final class RestGateway implements AutoCloseable {
         inFlight.leave();
       }
     }
-    LOG.info("{} {} {} {}ms", call.method(), call.path(), status,
-        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+    return status;
   }
 
   /** Configures a {@link RestGateway}; {@link #build()} validates. */
@@ -134,6 +143,7 @@ final class RestGateway implements AutoCloseable {
     private long maxBodyBytes = 1024 * 1024;
     private int threads = 16;
     private Duration shutdownGrace = Duration.ofSeconds(5);
+    private OpenTelemetry openTelemetry = OpenTelemetry.noop();
 
     private Builder() {}
 
@@ -173,6 +183,12 @@ final class RestGateway implements AutoCloseable {
     /** Requests served at once (each blocks a thread while its plugin works). Default 16. */
     Builder threads(int threads) {
       this.threads = threads;
+      return this;
+    }
+
+    /** Traces each request with this OpenTelemetry (see {@link GatewayTracing}). Default: no-op. */
+    Builder openTelemetry(OpenTelemetry openTelemetry) {
+      this.openTelemetry = Objects.requireNonNull(openTelemetry, "openTelemetry");
       return this;
     }
 
