@@ -1,6 +1,7 @@
 package io.dtac.examples.agent;
 
 import io.dtac.broker.server.PluginBroker;
+import io.dtac.broker.server.PluginBrokerBuilder;
 import io.dtac.broker.server.PluginStateListener;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -33,7 +34,7 @@ final class Agent implements AutoCloseable {
       PluginStateListener listener,
       Path auditFile) {
     Objects.requireNonNull(pluginsDir, "pluginsDir");
-    PluginBroker.Builder b =
+    PluginBrokerBuilder b =
         PluginBroker.builder()
             .pluginDirectory(pluginsDir)
             .callTimeout(config.callTimeout())

@@ -12,7 +12,7 @@ class StatusMappingTest {
   private static final String CYCLE = "call cycle refused: CalculatorPlugin -> HelloPlugin ->"
       + " CalculatorPlugin (plugin 'CalculatorPlugin' is already in this call chain)";
   private static final String TOO_BIG = "the request is 5000000 bytes, more than the broker's"
-      + " limit of 4194304 bytes (PluginBroker.Builder.maxMessageSize)";
+      + " limit of 4194304 bytes (PluginBrokerBuilder.maxMessageSize)";
   @Test
   void everyErrorCodeHasAnHttpStatus() {
     Map<Status.Code, Integer> expected = new EnumMap<>(Status.Code.class);

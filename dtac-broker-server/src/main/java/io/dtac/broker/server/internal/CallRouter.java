@@ -196,7 +196,7 @@ public final class CallRouter {
       throw Status.RESOURCE_EXHAUSTED
           .withDescription(
               "the request is " + size + " bytes, more than the broker's limit of " + maxMessageSize
-                  + " bytes (PluginBroker.Builder.maxMessageSize)")
+                  + " bytes (PluginBrokerBuilder.maxMessageSize)")
           .asRuntimeException();
     }
   }
