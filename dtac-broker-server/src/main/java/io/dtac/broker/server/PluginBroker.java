@@ -14,11 +14,14 @@ import io.dtac.broker.server.internal.CredentialStore;
 import io.dtac.broker.server.internal.HostCalls;
 import io.dtac.broker.server.internal.LaunchIdentity;
 import io.dtac.broker.server.internal.LaunchedProcesses;
+import io.dtac.broker.server.internal.LoadedPlugin;
 import io.dtac.broker.server.internal.PluginManager;
 import io.dtac.broker.server.internal.PluginRegistry;
 import io.dtac.broker.server.internal.PolicyEngine;
 import io.dtac.broker.server.internal.ShutdownGate;
 import io.dtac.broker.server.internal.TlsMaterial;
+import io.dtac.broker.server.internal.observability.BrokerMetrics;
+import io.dtac.broker.server.internal.observability.CallTracing;
 import io.dtac.core.Action;
 import io.dtac.core.PluginCallException;
 import io.dtac.core.Request;
@@ -30,6 +33,7 @@ import io.grpc.ServerServiceDefinition;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -92,6 +96,8 @@ public final class PluginBroker implements AutoCloseable {
   private final HostCalls hostCalls;
   private final BrokerServers servers;
   private final PluginManager plugins;
+  private final BrokerMetrics metrics;
+  private final CallTracing tracing;
 
   /** Made by {@link PluginBrokerBuilder#build()}. */
   PluginBroker(BrokerConfig config) {
@@ -100,16 +106,31 @@ public final class PluginBroker implements AutoCloseable {
     this.tls = config.newTlsMaterial();
     this.processes = config.kernelIdentityInEffect() ? new LaunchedProcesses() : null;
     this.chains = new CallChains(config.maxCallDepth());
-    this.registry = new PluginRegistry(config.listeners());
-    this.audit = new AuditLog(config.auditFile());
+    this.metrics = config.newMetrics(this::loadedPlugin);
+    this.tracing = config.newTracing();
+    List<PluginStateListener> listeners = new ArrayList<>();
+    if (metrics != BrokerMetrics.NONE) {
+      listeners.add(metrics::pluginStateChanged);
+    }
+    listeners.addAll(config.listeners());
+    this.registry = new PluginRegistry(listeners);
+    this.audit = new AuditLog(config.auditFile(), metrics);
     this.gate =
         new CallGate(
             new CallRouter(registry, config.callTimeout(), chains, shutdownGate, config.maxMessageSize()),
             policy,
-            audit);
+            audit,
+            tracing,
+            metrics);
     this.hostCalls = new HostCalls(gate);
-    this.servers = new BrokerServers(config);
-    this.plugins = new PluginManager(config, registry, new LaunchIdentity(credentials, tls, processes));
+    this.servers = new BrokerServers(config, metrics);
+    this.plugins =
+        new PluginManager(config, registry, new LaunchIdentity(credentials, tls, processes), metrics);
+  }
+
+  /** The loaded plugin named {@code name}, or null: what metrics tags are checked against. */
+  private LoadedPlugin loadedPlugin(String name) {
+    return registry.get(name);
   }
 
   /**
@@ -142,7 +163,8 @@ public final class PluginBroker implements AutoCloseable {
             new AgentServiceImpl(gate, registry),
             new CallerAuthInterceptor(processes, credentials, tls == null ? null : tls.issued(), audit),
             chains,
-            audit);
+            audit,
+            tracing.incoming());
     ServerCredentials serverCredentials =
         tls == null ? InsecureServerCredentials.create() : tls.serverCredentials();
     if (processes != null) {

@@ -49,6 +49,8 @@ public final class PluginBrokerBuilder {
   private int maxCallDepth = CallChains.DEFAULT_MAX_DEPTH;
   private int maxMessageSize = 4 * 1024 * 1024;
   private Duration drainTimeout = Duration.ofSeconds(10);
+  private Object meterRegistry;
+  private Object openTelemetry;
 
   PluginBrokerBuilder() {}
 
@@ -384,6 +386,35 @@ public final class PluginBrokerBuilder {
   }
 
   /**
+   * Measures brokered calls, plugins and the broker in this Micrometer registry (meter names and
+   * tags: README "Observability"). Micrometer is an optional dependency of this library: add
+   * {@code io.micrometer:micrometer-core} (or a registry such as {@code
+   * micrometer-registry-prometheus}) to use this. Default: no metrics, and no cost.
+   *
+   * @param registry where the meters go
+   * @return this builder
+   */
+  public PluginBrokerBuilder meterRegistry(io.micrometer.core.instrument.MeterRegistry registry) {
+    this.meterRegistry = Objects.requireNonNull(registry, "registry");
+    return this;
+  }
+
+  /**
+   * Traces brokered calls with this OpenTelemetry (span names and attributes: README
+   * "Observability"): a span per call, continuing the caller's W3C trace context and carried on to
+   * the target plugin. OpenTelemetry is an optional dependency of this library: add {@code
+   * io.opentelemetry:opentelemetry-api} and an SDK to use this. Default: no spans, and no cost
+   * (trace headers plugins send are then passed on by no one).
+   *
+   * @param openTelemetry the OpenTelemetry whose tracer makes the spans
+   * @return this builder
+   */
+  public PluginBrokerBuilder openTelemetry(io.opentelemetry.api.OpenTelemetry openTelemetry) {
+    this.openTelemetry = Objects.requireNonNull(openTelemetry, "openTelemetry");
+    return this;
+  }
+
+  /**
    * Builds the broker (not started): reads the access policy file and makes the run's TLS
    * material if TLS is in effect.
    *
@@ -420,6 +451,8 @@ public final class PluginBrokerBuilder {
             healthCheckFailures,
             maxCallDepth,
             maxMessageSize,
-            drainTimeout));
+            drainTimeout,
+            meterRegistry,
+            openTelemetry));
   }
 }

@@ -47,7 +47,7 @@ final class Agent implements AutoCloseable {
     this.broker = b.build();
     this.gateway =
         RestGateway.builder()
-            .backend(RestGateway.Backend.of(broker, pluginsDir, config.accessPolicyFile()))
+            .backend(GatewayBackend.of(broker, pluginsDir, config.accessPolicyFile()))
             .tokens(tokens)
             .sslContext(certificate.serverContext())
             .port(port)

@@ -4,12 +4,17 @@ import io.dtac.broker.api.peer.TcpSocketOwner;
 import io.dtac.broker.server.AccessPolicy;
 import io.dtac.broker.server.PluginConfig;
 import io.dtac.broker.server.PluginStateListener;
+import io.dtac.broker.server.internal.observability.BrokerMetrics;
+import io.dtac.broker.server.internal.observability.CallTracing;
+import io.dtac.broker.server.internal.observability.MicrometerMetrics;
+import io.dtac.broker.server.internal.observability.OpenTelemetryTracing;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * A broker's settings, immutable and valid: what {@code PluginBrokerBuilder.build()} produces. The
@@ -18,6 +23,9 @@ import java.util.Map;
  * settings left unset.
  *
  * @param tlsEnabled null: TLS only where the kernel cannot attest callers
+ * @param meterRegistry a Micrometer {@code MeterRegistry}, or null: typed Object so that this
+ *     class loads without Micrometer, an optional dependency
+ * @param openTelemetry an {@code OpenTelemetry}, or null; Object for the same reason
  */
 public record BrokerConfig(
     Path pluginDirectory,
@@ -46,7 +54,9 @@ public record BrokerConfig(
     int healthCheckFailures,
     int maxCallDepth,
     int maxMessageSize,
-    Duration drainTimeout) {
+    Duration drainTimeout,
+    Object meterRegistry,
+    Object openTelemetry) {
 
   /** @throws IllegalArgumentException naming the first invalid setting */
   public BrokerConfig {
@@ -125,6 +135,25 @@ public record BrokerConfig(
     return accessPolicyFile != null
         ? PolicyEngine.fromFile(accessPolicyFile)
         : PolicyEngine.fixed(accessPolicy != null ? accessPolicy : AccessPolicy.allowAll());
+  }
+
+  /**
+   * The broker's metrics: Micrometer's when a registry is set, else none (no Micrometer class is
+   * loaded then).
+   *
+   * @param plugins the loaded plugin of a name, or null
+   */
+  public BrokerMetrics newMetrics(Function<String, LoadedPlugin> plugins) {
+    return meterRegistry == null
+        ? BrokerMetrics.NONE
+        : new MicrometerMetrics((io.micrometer.core.instrument.MeterRegistry) meterRegistry, plugins);
+  }
+
+  /** The broker's tracing: OpenTelemetry's when set, else none (no OpenTelemetry class is loaded then). */
+  public CallTracing newTracing() {
+    return openTelemetry == null
+        ? CallTracing.NONE
+        : new OpenTelemetryTracing((io.opentelemetry.api.OpenTelemetry) openTelemetry);
   }
 
   /** The run's TLS material when TLS is in effect (generated, or from the configured CA); else null. */

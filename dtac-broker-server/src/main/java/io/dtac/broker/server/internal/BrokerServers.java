@@ -1,8 +1,11 @@
 package io.dtac.broker.server.internal;
 
+import io.dtac.broker.server.internal.observability.BrokerMetrics;
+import io.grpc.Attributes;
 import io.grpc.Server;
 import io.grpc.ServerCredentials;
 import io.grpc.ServerServiceDefinition;
+import io.grpc.ServerTransportFilter;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
@@ -28,8 +31,12 @@ public final class BrokerServers {
   private volatile Server unixServer;
   private volatile Transports transports = Transports.tcpOnly();
 
-  public BrokerServers(BrokerConfig config) {
+  private final BrokerMetrics metrics;
+
+  /** @param metrics told of every plugin connection that opens and closes */
+  public BrokerServers(BrokerConfig config, BrokerMetrics metrics) {
     this.config = config;
+    this.metrics = metrics;
   }
 
   /**
@@ -68,8 +75,27 @@ public final class BrokerServers {
         // Handlers and interceptors never block (routing is asynchronous, audit only enqueues):
         // running them on the transport thread saves a thread hand-off per call.
         .directExecutor()
+        .addTransportFilter(new ConnectionCounter())
         .addService(agentService)
         .addService(health.getHealthService());
+  }
+
+  /** Counts connections that became ready, once each when they end. */
+  private final class ConnectionCounter extends ServerTransportFilter {
+    private final Attributes.Key<Boolean> counted = Attributes.Key.create("dtac-connection-counted");
+
+    @Override
+    public Attributes transportReady(Attributes attributes) {
+      metrics.connectionOpened();
+      return attributes.toBuilder().set(counted, Boolean.TRUE).build();
+    }
+
+    @Override
+    public void transportTerminated(Attributes attributes) {
+      if (attributes != null && Boolean.TRUE.equals(attributes.get(counted))) {
+        metrics.connectionClosed();
+      }
+    }
   }
 
   /** How plugins are reached and reach the broker: Unix sockets if listening on one, else TCP. */

@@ -3,6 +3,7 @@ package io.dtac.broker.server.internal;
 import io.dtac.broker.server.PluginConfig;
 import io.dtac.broker.server.PluginInfo;
 import io.dtac.broker.server.PluginState;
+import io.dtac.broker.server.internal.observability.BrokerMetrics;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,14 +36,18 @@ public final class PluginManager implements AutoCloseable {
   private final BrokerConfig config;
   private final PluginRegistry registry;
   private final LaunchIdentity identities;
+  private final BrokerMetrics metrics;
   private final ScheduledThreadPoolExecutor timer;
   private final ThreadPoolExecutor worker;
   private final PluginSupervisor supervisor;
   private volatile PluginLauncher launcher;
   private volatile HealthMonitor healthMonitor;
 
-  public PluginManager(BrokerConfig config, PluginRegistry registry, LaunchIdentity identities) {
+  /** @param metrics told of failed health checks */
+  public PluginManager(
+      BrokerConfig config, PluginRegistry registry, LaunchIdentity identities, BrokerMetrics metrics) {
     this.config = config;
+    this.metrics = metrics;
     this.registry = registry;
     this.identities = identities;
     this.timer = new ScheduledThreadPoolExecutor(1, daemon("dtac-broker-timer"));
@@ -95,7 +100,8 @@ public final class PluginManager implements AutoCloseable {
             config.healthCheckInterval(),
             config.healthCheckTimeout(),
             config.healthCheckFailures(),
-            this::unresponsive);
+            this::unresponsive,
+            metrics);
     healthMonitor.start();
   }
 
