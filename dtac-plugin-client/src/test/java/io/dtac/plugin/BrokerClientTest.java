@@ -18,6 +18,10 @@ import io.dtac.broker.api.ListPluginsRequest;
 import io.dtac.broker.api.ListPluginsResponse;
 import io.dtac.broker.api.PluginCallRequest;
 import io.dtac.broker.api.PluginCallResponse;
+import io.dtac.broker.api.PluginDescription;
+import io.dtac.broker.api.PluginEndpoint;
+import io.dtac.core.EndpointInfo;
+import io.dtac.core.PluginSummary;
 import io.grpc.Context;
 import io.grpc.Contexts;
 import io.grpc.Metadata;
@@ -33,6 +37,11 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -40,6 +49,8 @@ import org.junit.jupiter.api.Test;
 /** BrokerClient against a real gRPC server on loopback standing in for the agent's broker. */
 class BrokerClientTest {
   private static final Context.Key<String> CREDENTIAL = Context.key("credential");
+  private final CountDownLatch slowCallArrived = new CountDownLatch(1);
+  private final CountDownLatch slowCallCancelled = new CountDownLatch(1);
   private Server server;
   private BrokerClient client;
 
@@ -54,6 +65,11 @@ class BrokerClientTest {
     AgentServiceGrpc.AgentServiceImplBase fake = new AgentServiceGrpc.AgentServiceImplBase() {
       @Override
       public void callPlugin(PluginCallRequest request, StreamObserver<PluginCallResponse> out) {
+        if (request.getPluginName().equals("Slow")) {
+          Context.current().addListener(c -> slowCallCancelled.countDown(), Runnable::run);
+          slowCallArrived.countDown();
+          return; // never answers
+        }
         if (request.getPluginName().equals("Missing")) {
           out.onError(Status.NOT_FOUND.withDescription("plugin 'Missing' not found; loaded: HelloPlugin").asRuntimeException());
           return;
@@ -67,7 +83,12 @@ class BrokerClientTest {
 
       @Override
       public void listPlugins(ListPluginsRequest request, StreamObserver<ListPluginsResponse> out) {
-        out.onNext(ListPluginsResponse.newBuilder().addPlugins("HelloPlugin").addPlugins("CalculatorPlugin").build());
+        out.onNext(ListPluginsResponse.newBuilder().addPlugins("HelloPlugin").addPlugins("CalculatorPlugin")
+            .addDetails(PluginDescription.newBuilder().setName("HelloPlugin").setRootPath("hello").setState("RUNNING")
+                .addEndpoints(PluginEndpoint.newBuilder().setAction("read").setPath("hello").setDescription("says hello")
+                    .setSecure(true).setAuthGroup("user")))
+            .addDetails(PluginDescription.newBuilder().setName("CalculatorPlugin").setRootPath("calc").setState("FAILED"))
+            .build());
         out.onCompleted();
       }
     };
@@ -90,11 +111,11 @@ class BrokerClientTest {
 
   @Test
   void callAsyncAnswersWithoutBlockingAndFailsWithThePluginCallException() throws Exception {
-    java.util.concurrent.CompletableFuture<Response> f =
+    CompletableFuture<Response> f =
         client.callAsync("HelloPlugin", "hello", Action.READ, Request.builder().body("b").build());
-    assertEquals("HelloPlugin read:hello b as s3cret", f.get(10, java.util.concurrent.TimeUnit.SECONDS).valueAsString());
-    java.util.concurrent.ExecutionException e = assertThrows(java.util.concurrent.ExecutionException.class,
-        () -> client.callAsync("Missing", "x", Action.READ, null).get(10, java.util.concurrent.TimeUnit.SECONDS));
+    assertEquals("HelloPlugin read:hello b as s3cret", f.get(10, TimeUnit.SECONDS).valueAsString());
+    ExecutionException e = assertThrows(ExecutionException.class,
+        () -> client.callAsync("Missing", "x", Action.READ, null).get(10, TimeUnit.SECONDS));
     PluginCallException failure = (PluginCallException) e.getCause();
     assertEquals(StatusCode.NOT_FOUND, failure.code());
     assertEquals("plugin 'Missing' not found; loaded: HelloPlugin", failure.description());
@@ -103,6 +124,41 @@ class BrokerClientTest {
   @Test
   void listPluginsReturnsTheNames() throws Exception {
     assertEquals(List.of("HelloPlugin", "CalculatorPlugin"), client.listPlugins());
+  }
+
+  @Test
+  void describePluginsGivesEachPluginsRootPathStateAndEndpoints() throws Exception {
+    assertEquals(List.of(
+            new PluginSummary("HelloPlugin", "hello", "RUNNING",
+                List.of(new EndpointInfo(Action.READ, "hello", "says hello", true, "user", "", ""))),
+            new PluginSummary("CalculatorPlugin", "calc", "FAILED", List.of())),
+        client.describePlugins());
+  }
+
+  @Test
+  void callAsyncWithATimeoutFailsWithDeadlineExceededWhenTheAnswerIsLate() {
+    CompletableFuture<Response> f = client.callAsync("Slow", "wait", Action.READ, null, Duration.ofMillis(200));
+    ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(10, TimeUnit.SECONDS));
+    assertEquals(StatusCode.DEADLINE_EXCEEDED, ((PluginCallException) e.getCause()).code());
+  }
+
+  @Test
+  void cancellingTheFutureOfCallAsyncCancelsTheCallAtTheBroker() throws Exception {
+    CompletableFuture<Response> f = client.callAsync("Slow", "wait", Action.READ, Request.empty(), Duration.ofSeconds(30));
+    assertTrue(slowCallArrived.await(10, TimeUnit.SECONDS), "the call did not reach the broker");
+    assertTrue(f.cancel(true));
+    assertTrue(f.isCancelled());
+    assertTrue(slowCallCancelled.await(10, TimeUnit.SECONDS), "the broker did not see the call cancelled");
+    assertThrows(CancellationException.class, f::join);
+  }
+
+  @Test
+  void aPluginsCallPluginAsyncGoesThroughItsBrokerClient() throws Exception {
+    PluginBaseTest.Minimal plugin = new PluginBaseTest.Minimal();
+    plugin.initializeBrokerClient(client);
+    Response r = plugin.callPluginAsync("HelloPlugin", "hello", Action.READ, Request.builder().body("b").build())
+        .get(10, TimeUnit.SECONDS);
+    assertEquals("HelloPlugin read:hello b as s3cret", r.valueAsString());
   }
 
   @Test

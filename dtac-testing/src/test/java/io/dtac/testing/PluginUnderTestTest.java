@@ -160,7 +160,8 @@ class PluginUnderTestTest {
     assertEquals(StatusCode.PERMISSION_DENIED, assertInstanceOf(PluginCallException.class, failed.getCause()).code());
     CompletableFuture<Response> waiting = echo.callAsync(Action.READ, "wait", null);
     assertTrue(plugin.waiting.await(5, TimeUnit.SECONDS));
-    waiting.cancel(true);
+    assertTrue(waiting.cancel(true));
+    assertTrue(waiting.isCancelled());
     assertTrue(plugin.cancelled.await(5, TimeUnit.SECONDS), "the endpoint saw its call cancelled");
   }
 
