@@ -75,11 +75,15 @@ def agent_pid():
 
 
 def proc_hex(host, port):
-    """An address as /proc/net/tcp prints it: each 32-bit word in host (little-endian) byte order."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    raw = socket.inet_pton(family, host)
-    words = "".join(raw[i:i + 4][::-1].hex().upper() for i in range(0, len(raw), 4))
-    return f"{words}:{port:04X}"
+    """The forms in which /proc/net/tcp and tcp6 print an address: each 32-bit word in host
+    (little-endian) byte order; an IPv4 address also as IPv4-mapped IPv6 (dual-stack sockets)."""
+    def words(raw):
+        return "".join(raw[i:i + 4][::-1].hex().upper() for i in range(0, len(raw), 4))
+    if ":" in host:
+        return {f"{words(socket.inet_pton(socket.AF_INET6, host))}:{port:04X}"}
+    v4 = socket.inet_pton(socket.AF_INET, host)
+    mapped = bytes(10) + bytes([0xFF, 0xFF]) + v4
+    return {f"{words(v4)}:{port:04X}", f"{words(mapped)}:{port:04X}"}
 
 
 def parse_peer(peer):
@@ -107,7 +111,7 @@ def caller_is(pid, peer, server_port):
             continue
         for line in lines:
             f = line.split()
-            if len(f) >= 10 and f[1] == local and f[2] == remote:
+            if len(f) >= 10 and f[1] in local and f[2] in remote:
                 link = f"socket:[{f[9]}]"
                 try:
                     fds = os.listdir(f"/proc/{pid}/fd")

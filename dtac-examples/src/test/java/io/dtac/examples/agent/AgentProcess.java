@@ -79,10 +79,17 @@ final class AgentProcess implements AutoCloseable {
 
   /** Starts {@code command} with {@code DTAC_HOME=home}; does not wait for it to serve. */
   static AgentProcess start(List<String> command, Path home) throws IOException {
+    return start(command, home, java.util.Map.of());
+  }
+
+  /** Like {@link #start(List, Path)}, with {@code environment} on top of this JVM's. */
+  static AgentProcess start(List<String> command, Path home, java.util.Map<String, String> environment)
+      throws IOException {
     Path stderr = home.resolveSibling(home.getFileName() + "-stderr.txt");
     ProcessBuilder pb = new ProcessBuilder(command)
         .directory(repositoryRoot().toFile())
         .redirectError(stderr.toFile());
+    pb.environment().putAll(environment);
     pb.environment().put("DTAC_HOME", home.toString());
     return new AgentProcess(pb.start(), home, stderr);
   }
