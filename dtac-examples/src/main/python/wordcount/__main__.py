@@ -127,15 +127,30 @@ def caller_is(pid, peer, server_port):
     return False
 
 
+def pem_blocks(data):
+    """The base64 bodies of the PEM certificates in data, in order."""
+    text = data.decode() if isinstance(data, bytes) else data
+    return ["".join(block.split("-----BEGIN CERTIFICATE-----", 1)[1].split())
+            for block in text.split("-----END CERTIFICATE-----") if "-----BEGIN CERTIFICATE-----" in block]
+
+
 class AgentOnly:
-    """Refuses (UNAUTHENTICATED) every call that does not come from the agent's process."""
+    """Refuses (UNAUTHENTICATED) every call that does not come from the agent: over TLS with
+    DTAC_TLS_CA, one whose client certificate is not exactly the agent's; where the kernel
+    attests (Linux), one whose connection another process opened."""
 
     def __init__(self):
         self.agent = agent_pid()
         self.attested = os.path.exists("/proc/net/tcp")
         self.port = 0
+        self.agent_certificate = None
 
     def check(self, context):
+        if self.agent_certificate is not None:
+            presented = context.auth_context().get("x509_pem_cert", [b""])[0]
+            if pem_blocks(presented)[:1] != [self.agent_certificate]:
+                context.abort(grpc.StatusCode.UNAUTHENTICATED,
+                              f"plugin {NAME} accepts calls from its agent only: not the agent's certificate")
         if self.attested and not caller_is(self.agent, context.peer(), self.port):
             context.abort(grpc.StatusCode.UNAUTHENTICATED,
                           f"plugin {NAME} accepts calls from its agent only (process {self.agent})")
@@ -310,8 +325,16 @@ def main():
     cert, key, ca = ENV.get("DTAC_TLS_CERT"), ENV.get("DTAC_TLS_KEY"), ENV.get("DTAC_TLS_CA")
     tls = bool(cert and key)
     if tls:
+        chain = pem(cert)
+        # The client certificate must come from the CA that issued ours (the last one in
+        # DTAC_TLS_CERT), and check() pins it to the agent's own (DTAC_TLS_CA). The CA, not the
+        # agent's certificate, is the trust root here: a TLS client offers a certificate only
+        # when its issuer is among the server's acceptable CAs.
+        issuer = "-----BEGIN CERTIFICATE-----\n" + pem_blocks(chain)[-1] + "\n-----END CERTIFICATE-----\n"
+        if ca:
+            guard.agent_certificate = pem_blocks(pem(ca))[0]
         creds = grpc.ssl_server_credentials(
-            [(pem(key), pem(cert))], root_certificates=pem(ca), require_client_auth=bool(ca))
+            [(pem(key), chain)], root_certificates=issuer.encode() if ca else None, require_client_auth=bool(ca))
         guard.port = server.add_secure_port("127.0.0.1:0", creds)
     else:
         guard.port = server.add_insecure_port("127.0.0.1:0")

@@ -90,6 +90,16 @@ class PythonPluginIT {
   }
 
   @Test
+  void withTlsOnItServesTlsAndCallsTheBrokerPinningTheAgent(@TempDir Path own) throws Exception {
+    Path plugins = ExamplePlugins.copyTo(own, "hello.plugin");
+    PythonPlugins.wordCount(plugins);
+    PluginBroker tls = kit.startBroker(PluginBroker.builder().pluginDirectory(plugins).tls(true));
+    JsonNode answer = Fixtures.value(tls.call("WordCountPlugin", "count", Action.CREATE,
+        Fixtures.json(Map.of("text", "over TLS"))));
+    assertEquals("Hello from HelloPlugin", answer.get("greeting").asText(), answer.toString());
+  }
+
+  @Test
   void itsServerAcceptsItsAgentOnly() throws Exception {
     long pid = Fixtures.pid(broker, "WordCountPlugin");
     int before = audit(auditFile, r -> r.path("caller").asText().equals("WordCountPlugin")).size();
