@@ -16,6 +16,7 @@ import io.dtac.plugin.internal.AgentPeer;
 import io.dtac.plugin.internal.BrokerChannels;
 import io.dtac.plugin.internal.BrokerCredential;
 import io.dtac.plugin.internal.CallToken;
+import io.dtac.plugin.internal.TraceContext;
 import io.dtac.plugin.internal.TlsEnvironment;
 import io.dtac.plugin.internal.UnixSockets;
 import io.grpc.ChannelCredentials;
@@ -63,9 +64,9 @@ public final class BrokerClient implements AutoCloseable {
             .orElseGet(() -> UnixSockets.channelBuilder(target(address), credentials))
             .build();
     AgentServiceGrpc.AgentServiceBlockingStub s =
-        AgentServiceGrpc.newBlockingStub(channel).withInterceptors(CallToken.interceptor());
+        AgentServiceGrpc.newBlockingStub(channel).withInterceptors(CallToken.interceptor(), TraceContext.interceptor());
     AgentServiceGrpc.AgentServiceFutureStub f =
-        AgentServiceGrpc.newFutureStub(channel).withInterceptors(CallToken.interceptor());
+        AgentServiceGrpc.newFutureStub(channel).withInterceptors(CallToken.interceptor(), TraceContext.interceptor());
     if (credential != null && !credential.isEmpty()) {
       Metadata headers = new Metadata();
       headers.put(CREDENTIAL_HEADER, credential);
