@@ -46,6 +46,10 @@ import java.util.concurrent.TimeUnit;
  * chain (the broker's call token), so the broker can refuse call cycles. All three travel in the
  * gRPC {@code Context}: work handed to another thread keeps them if the context goes with it
  * ({@code Context.currentContextExecutor(executor)}).
+ *
+ * <p>A call fails with a {@link PluginCallException} when the broker answers with an error
+ * status, and also when it answers OK with {@code PluginCallResponse.error} set, as the existing
+ * Go agent's broker reports failures (code UNKNOWN, that broker's message as description).
  */
 public final class BrokerClient implements AutoCloseable {
   private final String address;
@@ -187,7 +191,7 @@ public final class BrokerClient implements AutoCloseable {
     long allowedMillis =
         deadline == null ? 0 : (deadline.timeRemaining(TimeUnit.NANOSECONDS) + 999_999) / 1_000_000;
     try {
-      return Protos.fromProto(s.callPlugin(call).getResponse());
+      return answer(s.callPlugin(call));
     } catch (StatusRuntimeException e) {
       if (e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED
           && deadline != null
@@ -236,7 +240,11 @@ public final class BrokerClient implements AutoCloseable {
         new com.google.common.util.concurrent.FutureCallback<io.dtac.broker.api.PluginCallResponse>() {
           @Override
           public void onSuccess(io.dtac.broker.api.PluginCallResponse r) {
-            result.complete(Protos.fromProto(r.getResponse()));
+            try {
+              result.complete(answer(r));
+            } catch (PluginCallException e) {
+              result.completeExceptionally(e);
+            }
           }
 
           @Override
@@ -260,6 +268,19 @@ public final class BrokerClient implements AutoCloseable {
         .setAction(Objects.requireNonNull(action, "action").wireName())
         .setRequest(Protos.toProto(request == null ? Request.empty() : request))
         .build();
+  }
+
+  /**
+   * The response of an answered call. An agent with the existing Go broker answers a failed call
+   * with an OK status and the failure in {@code PluginCallResponse.error}: that is a failure too,
+   * never an empty success. Its code is UNKNOWN, as that broker gives none; its description is
+   * that broker's message.
+   */
+  private static Response answer(io.dtac.broker.api.PluginCallResponse r) throws PluginCallException {
+    if (!r.getError().isEmpty()) {
+      throw new PluginCallException(StatusCode.UNKNOWN, r.getError());
+    }
+    return Protos.fromProto(r.getResponse());
   }
 
   private static Deadline earliest(Deadline a, Deadline b) {

@@ -74,6 +74,14 @@ class BrokerClientTest {
           out.onError(Status.NOT_FOUND.withDescription("plugin 'Missing' not found; loaded: HelloPlugin").asRuntimeException());
           return;
         }
+        if (request.getPluginName().equals("Nope")) {
+          // As the existing Go agent's broker answers a failed call: OK status, the error in the message.
+          out.onNext(PluginCallResponse.newBuilder()
+              .setResponse(EndpointResponse.getDefaultInstance())
+              .setError("plugin Nope not found").build());
+          out.onCompleted();
+          return;
+        }
         String echo = request.getPluginName() + " " + request.getAction() + ":" + request.getMethod()
             + " " + request.getRequest().getBody().toStringUtf8() + " as " + CREDENTIAL.get();
         out.onNext(PluginCallResponse.newBuilder()
@@ -119,6 +127,19 @@ class BrokerClientTest {
     PluginCallException failure = (PluginCallException) e.getCause();
     assertEquals(StatusCode.NOT_FOUND, failure.code());
     assertEquals("plugin 'Missing' not found; loaded: HelloPlugin", failure.description());
+  }
+
+  @Test
+  void anOkAnswerWithItsErrorSetIsAFailureNotAnEmptySuccess() throws Exception {
+    PluginCallException e = assertThrows(PluginCallException.class,
+        () -> client.call("Nope", "hello", Action.READ, Request.empty()));
+    assertEquals(StatusCode.UNKNOWN, e.code());
+    assertEquals("plugin Nope not found", e.description());
+    java.util.concurrent.ExecutionException async = assertThrows(java.util.concurrent.ExecutionException.class,
+        () -> client.callAsync("Nope", "hello", Action.READ, null).get(10, java.util.concurrent.TimeUnit.SECONDS));
+    PluginCallException failure = (PluginCallException) async.getCause();
+    assertEquals(StatusCode.UNKNOWN, failure.code());
+    assertEquals("plugin Nope not found", failure.description());
   }
 
   @Test
