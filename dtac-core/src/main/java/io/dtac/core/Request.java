@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * The input of an endpoint: what the REST gateway or a calling plugin sends. Immutable and
@@ -39,22 +40,22 @@ public final class Request extends EndpointMessage {
   }
 
   /**
-   * The plugin that made this call through the broker ("agent" for the host application), as the
+   * The plugin that made this call through the broker ({@value Protocol#HOST_CALLER} for the host application), as the
    * broker authenticated it; empty when the call did not come through a broker. Callers cannot
-   * forge it: the broker overwrites the {@code dtac-caller} metadata.
+   * forge it: the broker overwrites the {@value Protocol#CALLER_METADATA} metadata.
    */
   public Optional<String> caller() {
     return Optional.ofNullable(metadata().get(Protocol.CALLER_METADATA));
   }
 
   /**
-   * The chain of calls this request is part of, as the broker recorded it: the origin ("agent"
-   * or a plugin), then every plugin called, this one last. Empty when the call did not come
+   * The chain of calls this request is part of, as the broker recorded it: the origin ({@value
+   * Protocol#HOST_CALLER} or a plugin), then every plugin called, this one last. Empty when the call did not come
    * through a broker. Callers cannot forge it.
    */
   public List<String> callChain() {
     String chain = metadata().get(Protocol.CALL_CHAIN_METADATA);
-    return chain == null || chain.isEmpty() ? List.of() : List.of(chain.split(">"));
+    return chain == null || chain.isEmpty() ? List.of() : List.of(chain.split(Pattern.quote(Protocol.CHAIN_SEPARATOR)));
   }
 
   /** A copy of the body bytes. */

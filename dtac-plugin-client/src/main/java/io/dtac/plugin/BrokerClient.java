@@ -5,7 +5,9 @@ import io.dtac.core.Request;
 import io.dtac.core.Response;
 import io.dtac.core.PluginCallException;
 import io.dtac.core.PluginSummary;
+import io.dtac.core.Protocol;
 import io.dtac.core.StatusCode;
+import io.dtac.core.internal.Headers;
 import io.dtac.core.internal.Protos;
 
 import io.dtac.broker.api.AgentServiceGrpc;
@@ -62,24 +64,17 @@ public final class BrokerClient implements AutoCloseable {
         AgentServiceGrpc.newBlockingStub(channel).withInterceptors(CallToken.interceptor());
     AgentServiceGrpc.AgentServiceFutureStub f =
         AgentServiceGrpc.newFutureStub(channel).withInterceptors(CallToken.interceptor());
+    // Only where the agent identifies callers by credential (it hands it over on stdin); where
+    // the kernel attests callers (Linux) there is none and the header is not sent.
     if (credential != null && !credential.isEmpty()) {
       Metadata headers = new Metadata();
-      headers.put(CREDENTIAL_HEADER, credential);
+      headers.put(Headers.CREDENTIAL, credential);
       s = s.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
       f = f.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
     }
     this.stub = s;
     this.futureStub = f;
   }
-
-  /**
-   * The gRPC header that carries the credential the agent issued to this plugin process at
-   * launch, where the agent identifies callers by credential (it then hands it over on the
-   * plugin's stdin; {@link PluginHost} reads it). Where the kernel attests callers (Linux) there
-   * is none and the header is not sent.
-   */
-  public static final Metadata.Key<String> CREDENTIAL_HEADER =
-      Metadata.Key.of(io.dtac.core.Protocol.CREDENTIAL_HEADER, Metadata.ASCII_STRING_MARSHALLER);
 
   /**
    * Connects to the broker at {@code address} ("host:port", or "unix:PATH"), presenting the
@@ -147,11 +142,11 @@ public final class BrokerClient implements AutoCloseable {
   /** The environment's TLS settings, checking that the broker is the agent when launched by one. */
   private static ChannelCredentials brokerCredentials(java.util.Map<String, String> env) {
     ChannelCredentials tls = TlsEnvironment.channelCredentials(env);
-    return env.containsKey(AgentPeer.ENV_AGENT_PID) ? AgentPeer.of(env).brokerCredentials(tls) : tls;
+    return env.containsKey(Protocol.ENV_AGENT_PID) ? AgentPeer.of(env).brokerCredentials(tls) : tls;
   }
 
   private static String target(String address) {
-    return address.startsWith("unix:") ? address : "dns:///" + address;
+    return address.startsWith(Protocol.UNIX_ADDRESS_PREFIX) ? address : "dns:///" + address;
   }
 
   /** The broker address this client talks to. */

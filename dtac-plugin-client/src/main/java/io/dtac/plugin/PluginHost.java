@@ -1,5 +1,6 @@
 package io.dtac.plugin;
 
+import io.dtac.core.Protocol;
 import io.dtac.plugin.internal.AgentPeer;
 import io.dtac.plugin.internal.BrokerCredential;
 import io.dtac.plugin.internal.ConnectLine;
@@ -43,18 +44,6 @@ import java.util.concurrent.atomic.AtomicInteger;
  * sets {@code DTAC_WATCH_STDIN=true}, the plugin's stdin closes). Then it exits the JVM.
  */
 public final class PluginHost {
-  /** The variable the agent sets; without it the plugin refuses to run. */
-  public static final String ENV_PLUGINS = io.dtac.core.Protocol.ENV_PLUGINS;
-  public static final String ENV_TLS_CERT = io.dtac.core.Protocol.ENV_TLS_CERT;
-  public static final String ENV_TLS_KEY = io.dtac.core.Protocol.ENV_TLS_KEY;
-  /**
-   * The agent's certificate: with it, the plugin's server accepts that client certificate only,
-   * and the plugin calls the broker over TLS, accepting that server certificate only.
-   */
-  public static final String ENV_TLS_CA = io.dtac.core.Protocol.ENV_TLS_CA;
-  /** When "true", the plugin exits as soon as its stdin reaches end of file. */
-  public static final String ENV_WATCH_STDIN = io.dtac.core.Protocol.ENV_WATCH_STDIN;
-
   private static final long STOP_GRACE_MILLIS = 2_000;
 
   private PluginHost() {}
@@ -70,16 +59,16 @@ public final class PluginHost {
 
   /** Runs the host and returns the process exit code. Blocks until the plugin is stopped. */
   static int run(PluginBase plugin, Map<String, String> env, PrintStream out, PrintStream err) {
-    if (!"true".equalsIgnoreCase(env.getOrDefault(ENV_PLUGINS, ""))) {
+    if (!"true".equalsIgnoreCase(env.getOrDefault(Protocol.ENV_PLUGINS, ""))) {
       err.println(
           "This is a DTAC plugin ("
               + plugin.name()
               + "): it must be loaded by the DTAC agent, which sets "
-              + ENV_PLUGINS
+              + Protocol.ENV_PLUGINS
               + "=true. Exiting.");
       return 1;
     }
-    if ("true".equalsIgnoreCase(env.getOrDefault(BrokerCredential.ENV_ON_STDIN, ""))) {
+    if ("true".equalsIgnoreCase(env.getOrDefault(Protocol.ENV_CREDENTIAL_ON_STDIN, ""))) {
       try {
         BrokerCredential.readFrom(System.in);
       } catch (IOException e) {
@@ -137,7 +126,7 @@ public final class PluginHost {
     out.flush();
 
     ParentWatcher.watch(
-        "true".equalsIgnoreCase(env.getOrDefault(ENV_WATCH_STDIN, "")),
+        "true".equalsIgnoreCase(env.getOrDefault(Protocol.ENV_WATCH_STDIN, "")),
         reason -> {
           System.err.println("plugin " + plugin.name() + " stopping: " + reason);
           System.exit(0);

@@ -34,16 +34,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class PluginLauncher {
   private static final Logger LOG = LoggerFactory.getLogger(PluginLauncher.class);
-  /** The plugin's TLS certificate (PEM, with the CA's after it), per the DTAC protocol. */
-  public static final String TLS_CERT_ENV = io.dtac.core.Protocol.ENV_TLS_CERT;
-  /** The plugin's TLS private key (PEM), per the DTAC protocol. */
-  public static final String TLS_KEY_ENV = io.dtac.core.Protocol.ENV_TLS_KEY;
-  /**
-   * The agent's own certificate (PEM, no chain): a plugin that knows it pins it, accepting exactly
-   * that client certificate on its server and that server certificate from the broker, which it
-   * calls over TLS with its own certificate as client certificate.
-   */
-  public static final String TLS_CA_ENV = io.dtac.core.Protocol.ENV_TLS_CA;
 
 
   /** What every launch needs to know. */
@@ -169,7 +159,7 @@ public final class PluginLauncher {
     // Where the kernel names the caller, a plugin gets no secret to identify itself by.
     String credential = processes == null ? credentials.issue() : null;
     if (credential != null) {
-      env.put(PluginEnvironment.CREDENTIAL_ON_STDIN, "true");
+      env.put(io.dtac.core.Protocol.ENV_CREDENTIAL_ON_STDIN, "true");
     }
     TlsMaterial.Identity identity = issueTls(file, env);
     PluginProcess process;
@@ -252,9 +242,9 @@ public final class PluginLauncher {
   private TlsMaterial.Identity issueTls(Path file, Map<String, String> env) {
     TlsMaterial.Identity identity = tls == null ? null : tls.issuePlugin(PluginDiscovery.stem(file));
     if (identity != null) {
-      env.put(TLS_CERT_ENV, identity.certificatePem());
-      env.put(TLS_KEY_ENV, identity.privateKeyPem());
-      env.put(TLS_CA_ENV, tls.agentCertificatePem());
+      env.put(io.dtac.core.Protocol.ENV_TLS_CERT, identity.certificatePem());
+      env.put(io.dtac.core.Protocol.ENV_TLS_KEY, identity.privateKeyPem());
+      env.put(io.dtac.core.Protocol.ENV_TLS_CA, tls.agentCertificatePem());
     }
     return identity;
   }
