@@ -50,7 +50,11 @@ public final class PluginHost {
 
   /**
    * Serves {@code plugin} until the agent stops it, then exits the JVM; never returns. Exits with
-   * code 1 when not started by the agent, 2 when the server cannot start.
+   * code 1 when not started by the agent ({@value io.dtac.core.Protocol#ENV_PLUGINS} is not
+   * "true"), 2 when the server cannot start, 0 after a normal stop. Call it from {@code main},
+   * once; to run a plugin inside a test, use {@code dtac-testing}'s {@code PluginTestKit}.
+   *
+   * @param plugin the plugin to serve, with its endpoints declared
    */
   public static void serve(PluginBase plugin) {
     int code = run(plugin, System.getenv(), System.out, System.err);
