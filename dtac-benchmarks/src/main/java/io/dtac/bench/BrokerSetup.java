@@ -1,6 +1,7 @@
 package io.dtac.bench;
 
 import io.dtac.broker.server.PluginBroker;
+import io.dtac.broker.server.PluginBrokerBuilder;
 
 /**
  * The broker configurations the brokered scenarios compare. Switching security is the one
@@ -13,14 +14,14 @@ enum BrokerSetup {
    */
   DEFAULTS {
     @Override
-    PluginBroker.Builder configure(PluginBroker.Builder b) {
+    PluginBrokerBuilder configure(PluginBrokerBuilder b) {
       return b;
     }
   },
   /** The defaults plus mutually pinned TLS on both hops. */
   TLS_ON {
     @Override
-    PluginBroker.Builder configure(PluginBroker.Builder b) {
+    PluginBrokerBuilder configure(PluginBrokerBuilder b) {
       return b.tls(true);
     }
   },
@@ -31,17 +32,17 @@ enum BrokerSetup {
    */
   SECURITY_OFF {
     @Override
-    PluginBroker.Builder configure(PluginBroker.Builder b) {
+    PluginBrokerBuilder configure(PluginBrokerBuilder b) {
       return b.kernelIdentity(false).tls(false);
     }
   },
   /** Security off and no Unix domain sockets: what the Unix socket lever buys ({@code --levers}). */
   TCP_ONLY {
     @Override
-    PluginBroker.Builder configure(PluginBroker.Builder b) {
+    PluginBrokerBuilder configure(PluginBrokerBuilder b) {
       return SECURITY_OFF.configure(b).unixSockets(false);
     }
   };
 
-  abstract PluginBroker.Builder configure(PluginBroker.Builder b);
+  abstract PluginBrokerBuilder configure(PluginBrokerBuilder b);
 }

@@ -54,4 +54,12 @@ public final class Protocol {
   public static final String CHAIN_SEPARATOR = ">";
   /** The caller name of calls the host application makes. */
   public static final String HOST_CALLER = "agent";
+
+  /**
+   * gRPC header of the W3C Trace Context (with {@link #TRACE_STATE}): the broker reads it from a
+   * plugin's {@code CallPlugin} and sets it on the call to the target; plugins pass it on.
+   */
+  public static final String TRACE_PARENT = "traceparent";
+  /** gRPC header of the W3C Trace Context's vendor-specific part; passed on like {@link #TRACE_PARENT}. */
+  public static final String TRACE_STATE = "tracestate";
 }

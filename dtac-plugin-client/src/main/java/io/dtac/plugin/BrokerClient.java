@@ -18,6 +18,7 @@ import io.dtac.plugin.internal.AgentPeer;
 import io.dtac.plugin.internal.BrokerChannels;
 import io.dtac.plugin.internal.BrokerCredential;
 import io.dtac.plugin.internal.CallToken;
+import io.dtac.plugin.internal.TraceContext;
 import io.dtac.plugin.internal.TlsEnvironment;
 import io.dtac.plugin.internal.UnixSockets;
 import io.grpc.ChannelCredentials;
@@ -61,9 +62,9 @@ public final class BrokerClient implements AutoCloseable {
             .orElseGet(() -> UnixSockets.channelBuilder(target(address), credentials))
             .build();
     AgentServiceGrpc.AgentServiceBlockingStub s =
-        AgentServiceGrpc.newBlockingStub(channel).withInterceptors(CallToken.interceptor());
+        AgentServiceGrpc.newBlockingStub(channel).withInterceptors(CallToken.interceptor(), TraceContext.interceptor());
     AgentServiceGrpc.AgentServiceFutureStub f =
-        AgentServiceGrpc.newFutureStub(channel).withInterceptors(CallToken.interceptor());
+        AgentServiceGrpc.newFutureStub(channel).withInterceptors(CallToken.interceptor(), TraceContext.interceptor());
     // Only where the agent identifies callers by credential (it hands it over on stdin); where
     // the kernel attests callers (Linux) there is none and the header is not sent.
     if (credential != null && !credential.isEmpty()) {

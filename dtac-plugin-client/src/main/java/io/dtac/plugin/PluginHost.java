@@ -1,12 +1,14 @@
 package io.dtac.plugin;
 
 import io.dtac.core.Protocol;
+import io.dtac.plugin.internal.TraceContext;
 import io.dtac.plugin.internal.AgentPeer;
 import io.dtac.plugin.internal.BrokerCredential;
 import io.dtac.plugin.internal.ConnectLine;
 import io.dtac.plugin.internal.ParentWatcher;
 import io.dtac.plugin.internal.TlsEnvironment;
 import io.dtac.plugin.internal.UnixSockets;
+import io.grpc.BindableService;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
 import io.grpc.ServerCredentials;
@@ -89,7 +91,7 @@ public final class PluginHost {
       ServerCredentials transport = credentials(env);
       tls = !(transport instanceof InsecureServerCredentials);
       ServerCredentials credentials = agent.serverCredentials(transport);
-      PluginServiceHandler service = new PluginServiceHandler(plugin, worker);
+      BindableService service = TraceContext.capturing(new PluginServiceHandler(plugin, worker));
       server =
           UnixSockets.startServer(
               env, credentials, err, agentOnly, service, new HealthStatusManager().getHealthService());
@@ -155,7 +157,7 @@ public final class PluginHost {
   }
 
   private static Server startOnLoopback(
-      ServerCredentials credentials, ServerInterceptor agentOnly, PluginServiceHandler service)
+      ServerCredentials credentials, ServerInterceptor agentOnly, BindableService service)
       throws IOException {
     // Grpc.newServerBuilderForPort binds every interface; a plugin must only be reachable
     // from this host, so bind the loopback address explicitly.

@@ -1,6 +1,7 @@
 package io.dtac.testing;
 
 import io.dtac.broker.server.PluginBroker;
+import io.dtac.broker.server.PluginBrokerBuilder;
 import io.dtac.broker.server.PluginInfo;
 import io.dtac.broker.server.PluginState;
 import io.dtac.core.internal.Protos;
@@ -133,7 +134,7 @@ public final class PluginTestKit implements BeforeAllCallback, AfterEachCallback
 
   /**
    * Starts a real {@code PluginBroker} over the {@code *.plugin} files of {@code pluginDirectory},
-   * with the broker's defaults; see {@link #startBroker(PluginBroker.Builder)}.
+   * with the broker's defaults; see {@link #startBroker(PluginBrokerBuilder)}.
    *
    * @param pluginDirectory where the plugin files are, e.g. a build's {@code target/plugins}
    * @return the started broker, every plugin RUNNING
@@ -169,7 +170,7 @@ public final class PluginTestKit implements BeforeAllCallback, AfterEachCallback
    *     with its state and failure; the broker is closed then)
    * @throws IOException if the broker cannot bind or read its plugin directory
    */
-  public PluginBroker startBroker(PluginBroker.Builder builder) throws IOException {
+  public PluginBroker startBroker(PluginBrokerBuilder builder) throws IOException {
     Objects.requireNonNull(builder, "builder");
     ManagedBroker managed = new ManagedBroker();
     builder.listener(managed::onStateChange);
@@ -198,7 +199,7 @@ public final class PluginTestKit implements BeforeAllCallback, AfterEachCallback
   /**
    * Has the kit close {@code broker}, a broker the test built and started itself (for example
    * one whose plugins are expected to fail), and check that its plugin processes are gone, as for
-   * {@link #startBroker(PluginBroker.Builder)}. Processes the broker replaced before it closes
+   * {@link #startBroker(PluginBrokerBuilder)}. Processes the broker replaced before it closes
    * (restarts) are not checked: start through {@code startBroker} for that.
    *
    * @param broker a started broker

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.dtac.broker.server.PluginBroker;
+import io.dtac.broker.server.PluginBrokerBuilder;
 import io.dtac.broker.server.PluginInfo;
 import io.dtac.broker.server.PluginState;
 import io.dtac.core.Action;
@@ -78,7 +79,7 @@ class PluginTestKitBrokerTest {
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> kit.startBroker(dir));
       assertTrue(e.getMessage().contains("no *.plugin file in"), e.getMessage());
       assertThrows(NullPointerException.class, () -> kit.startBroker((Path) null));
-      assertThrows(NullPointerException.class, () -> kit.startBroker((PluginBroker.Builder) null));
+      assertThrows(NullPointerException.class, () -> kit.startBroker((PluginBrokerBuilder) null));
     }
   }
 

@@ -15,7 +15,7 @@ import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 class PluginBrokerBuilderTest {
-  private static String refused(PluginBroker.Builder b) {
+  private static String refused(PluginBrokerBuilder b) {
     return assertThrows(IllegalArgumentException.class, b::build).getMessage();
   }
 

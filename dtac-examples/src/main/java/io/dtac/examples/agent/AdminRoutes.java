@@ -1,26 +1,19 @@
 package io.dtac.examples.agent;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dtac.broker.server.AccessPolicy;
 import io.dtac.broker.server.PluginInfo;
 import io.dtac.broker.server.PluginState;
-import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,8 +33,8 @@ import org.slf4j.LoggerFactory;
  * </ul>
  *
  * <p>The gateway checks the bearer token before it hands a request here. The only file this class
- * lets the broker launch is a {@code *.plugin} file named by a bare file name inside the plugin
- * directory: a path, {@code ..}, or a file that is not there is refused before anything runs.
+ * lets the broker launch is one {@link PluginFileName} accepts: a {@code *.plugin} file named by a
+ * bare file name inside the plugin directory.
  * Backend operations block the calling (pool) thread until the plugin is RUNNING or FAILED.
  * Thread-safe and stateless apart from its backend.
  */
@@ -49,14 +42,11 @@ final class AdminRoutes {
   static final String PREFIX = "/admin";
 
   private static final Logger LOG = LoggerFactory.getLogger(AdminRoutes.class);
-  private static final ObjectMapper JSON =
-      new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
   private static final String PLUGINS = PREFIX + "/plugins";
   private static final String POLICY_RELOAD = PREFIX + "/policy/reload";
   private static final String ROUTES =
       "GET /admin/plugins, POST /admin/plugins, GET /admin/plugins/NAME, DELETE /admin/plugins/NAME,"
           + " POST /admin/plugins/NAME/reload, POST /admin/policy/reload";
-  private static final String LOAD_BODY = "{\"file\": \"NAME.plugin\"}";
 
   /** The request body, read only by the routes that take one. */
   @FunctionalInterface
@@ -64,34 +54,9 @@ final class AdminRoutes {
     byte[] read() throws HttpError;
   }
 
-  /** A successful answer: status, JSON body and extra headers. */
-  static final class Answer {
-    private final int status;
-    private final byte[] json;
-    private final Map<String, String> headers;
+  private final GatewayBackend backend;
 
-    Answer(int status, JsonNode json, Map<String, String> headers) {
-      this.status = status;
-      this.json = PluginJson.write(json);
-      this.headers = Map.copyOf(headers);
-    }
-
-    int status() {
-      return status;
-    }
-
-    byte[] json() {
-      return json;
-    }
-
-    Map<String, String> headers() {
-      return headers;
-    }
-  }
-
-  private final RestGateway.Backend backend;
-
-  AdminRoutes(RestGateway.Backend backend) {
+  AdminRoutes(GatewayBackend backend) {
     this.backend = Objects.requireNonNull(backend, "backend");
   }
 
@@ -108,16 +73,16 @@ final class AdminRoutes {
    *     method; {@code Allow} lists the right ones), 409 (already loaded; no policy file), 422
    *     (the loaded plugin failed), 502 (the reloaded plugin failed), 503 (the agent is stopping)
    */
-  Answer serve(String method, String path, Body body) throws HttpError {
+  JsonAnswer serve(String method, String path, Body body) throws HttpError {
     try {
       if (path.equals(PLUGINS)) {
-        allow(method, path, "GET", "POST");
+        HttpError.requireMethod(method, path, "GET", "POST");
         return method.equals("GET")
-            ? new Answer(200, PluginJson.listing(backend.plugins(), true), Map.of())
+            ? new JsonAnswer(200, PluginJson.listing(backend.plugins(), true))
             : load(body);
       }
       if (path.equals(POLICY_RELOAD)) {
-        allow(method, path, "POST");
+        HttpError.requireMethod(method, path, "POST");
         return reloadPolicy();
       }
       if (path.startsWith(PLUGINS + "/")) {
@@ -125,11 +90,11 @@ final class AdminRoutes {
         int slash = rest.indexOf('/');
         String name = slash < 0 ? rest : rest.substring(0, slash);
         if (!name.isEmpty() && slash < 0) {
-          allow(method, path, "DELETE", "GET");
+          HttpError.requireMethod(method, path, "DELETE", "GET");
           return method.equals("GET") ? show(name) : unload(name);
         }
         if (!name.isEmpty() && rest.substring(slash).equals("/reload")) {
-          allow(method, path, "POST");
+          HttpError.requireMethod(method, path, "POST");
           return reload(name);
         }
       }
@@ -139,23 +104,15 @@ final class AdminRoutes {
     }
   }
 
-  private static void allow(String method, String path, String... methods) throws HttpError {
-    if (!List.of(methods).contains(method)) {
-      String allow = String.join(", ", methods);
-      throw new HttpError(405, "method " + method + " not allowed on " + path + "; allowed: " + allow,
-          Map.of("Allow", allow));
-    }
-  }
-
-  private Answer show(String name) throws HttpError {
+  private JsonAnswer show(String name) throws HttpError {
     PluginInfo p = backend.plugins().stream().filter(i -> i.name().equals(name)).findFirst()
         .orElseThrow(() -> unknown(name));
-    return new Answer(200, PluginJson.plugin(p, true), Map.of());
+    return new JsonAnswer(200, PluginJson.plugin(p, true));
   }
 
-  private Answer load(Body body) throws HttpError {
-    String fileName = fileNameFrom(body.read());
-    Path file = pluginFile(backend.pluginDirectory(), fileName);
+  private JsonAnswer load(Body body) throws HttpError {
+    String fileName = PluginFileName.fromBody(body.read());
+    Path file = PluginFileName.resolve(backend.pluginDirectory(), fileName);
     Optional<PluginInfo> loaded = backend.plugins().stream()
         .filter(p -> p.state() != PluginState.FAILED && sameFile(p.file(), file))
         .findFirst();
@@ -166,37 +123,25 @@ final class AdminRoutes {
           + " with DELETE " + pluginUrl(p.name()) + " first");
     }
     PluginInfo p = backend.load(file);
-    LOG.info("admin: loaded {}: {}{}", fileName, p.state(), p.failure().map(f -> " (" + f + ")").orElse(""));
-    if (p.state() == PluginState.RUNNING) {
-      return new Answer(201, PluginJson.plugin(p, true), Map.of("Location", pluginUrl(p.name())));
-    }
-    if (p.state() == PluginState.FAILED) {
-      throw new HttpError(422, "plugin file " + fileName + " failed to load: "
-          + p.failure().orElse("no reason given"));
-    }
-    throw notRunning(p);
+    LOG.info("admin: loaded {}: {}", fileName, outcome(p));
+    requireRunning(p, why -> new HttpError(422, "plugin file " + fileName + " failed to load: " + why));
+    return new JsonAnswer(201, PluginJson.plugin(p, true), Map.of("Location", pluginUrl(p.name())));
   }
 
-  private Answer unload(String name) throws HttpError {
+  private JsonAnswer unload(String name) throws HttpError {
     PluginInfo p = backend.unload(name).orElseThrow(() -> unknown(name));
     LOG.info("admin: unloaded {}: {}", name, p.state());
-    return new Answer(200, PluginJson.plugin(p, true), Map.of());
+    return new JsonAnswer(200, PluginJson.plugin(p, true));
   }
 
-  private Answer reload(String name) throws HttpError {
+  private JsonAnswer reload(String name) throws HttpError {
     PluginInfo p = backend.reload(name).orElseThrow(() -> unknown(name));
-    LOG.info("admin: reloaded {}: {}{}", name, p.state(), p.failure().map(f -> " (" + f + ")").orElse(""));
-    if (p.state() == PluginState.RUNNING) {
-      return new Answer(200, PluginJson.plugin(p, true), Map.of());
-    }
-    if (p.state() == PluginState.FAILED) {
-      throw new HttpError(502, "plugin '" + name + "' failed to start again: "
-          + p.failure().orElse("no reason given"));
-    }
-    throw notRunning(p);
+    LOG.info("admin: reloaded {}: {}", name, outcome(p));
+    requireRunning(p, why -> new HttpError(502, "plugin '" + name + "' failed to start again: " + why));
+    return new JsonAnswer(200, PluginJson.plugin(p, true));
   }
 
-  private Answer reloadPolicy() throws HttpError {
+  private JsonAnswer reloadPolicy() throws HttpError {
     Path file = backend.accessPolicyFile().orElseThrow(() -> new HttpError(409,
         "the agent has no access policy file to reload (every plugin may call every other); set"
             + " access_policy_file in the agent's --config file and restart the agent"));
@@ -209,7 +154,7 @@ final class AdminRoutes {
     }
     LOG.info("admin: access policy reloaded from {}: {} rules, default {}",
         file, policy.rules().size(), policy.defaultEffect().wireName());
-    ObjectNode o = PluginJson.object();
+    ObjectNode o = GatewayJson.object();
     o.put("source", policy.source());
     o.put("default_effect", policy.defaultEffect().wireName());
     ArrayNode rules = o.putArray("rules");
@@ -221,90 +166,7 @@ final class AdminRoutes {
           .put("operation", r.operation())
           .put("effect", r.effect().wireName());
     }
-    return new Answer(200, o, Map.of());
-  }
-
-  /**
-   * The {@code file} of a load request's body.
-   *
-   * @throws HttpError 400 naming what is wrong with the body
-   */
-  static String fileNameFrom(byte[] body) throws HttpError {
-    JsonNode root;
-    try {
-      root = body.length == 0 ? null : JSON.readTree(body);
-    } catch (JsonProcessingException e) {
-      throw new HttpError(400, "malformed JSON body (" + e.getOriginalMessage() + "); send " + LOAD_BODY);
-    } catch (IOException e) {
-      throw new HttpError(400, "malformed JSON body (" + e.getMessage() + "); send " + LOAD_BODY);
-    }
-    if (root == null || !root.isObject()) {
-      throw new HttpError(400, "the body must be a JSON object " + LOAD_BODY
-          + " naming a plugin file in the agent's plugin directory");
-    }
-    for (Iterator<String> names = root.fieldNames(); names.hasNext(); ) {
-      String field = names.next();
-      if (!field.equals("file")) {
-        throw new HttpError(400, "unknown field '" + field + "' in the body; send " + LOAD_BODY);
-      }
-    }
-    JsonNode file = root.get("file");
-    if (file == null || !file.isTextual()) {
-      throw new HttpError(400, "the body needs \"file\" as a string: " + LOAD_BODY);
-    }
-    return file.asText();
-  }
-
-  /**
-   * The plugin file a load request may launch: {@code name} in {@code dir}, if {@code name} is a
-   * bare file name ending in {@code .plugin} and such a file is there. Symbolic links in the
-   * directory are followed, as the agent does at start-up: whoever may write to the plugin
-   * directory already decides what runs.
-   *
-   * @throws HttpError 400 naming what is wrong with the name, or that there is no such file
-   */
-  static Path pluginFile(Path dir, String name) throws HttpError {
-    if (name.isEmpty()) {
-      throw new HttpError(400, "\"file\" is empty; name a *.plugin file in the plugin directory");
-    }
-    if (name.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
-      throw new HttpError(400, "\"file\" contains a control character; name a *.plugin file in"
-          + " the plugin directory");
-    }
-    if (name.contains("/") || name.contains("\\")) {
-      throw new HttpError(400, "\"file\" must be a bare file name in the plugin directory, not a"
-          + " path: '" + name + "' contains a path separator");
-    }
-    if (name.contains("..")) {
-      throw new HttpError(400, "\"file\" must not contain '..': '" + name + "'");
-    }
-    if (!name.endsWith(".plugin") || name.length() == ".plugin".length()) {
-      throw new HttpError(400, "\"file\" must name a NAME.plugin file, got '" + name + "'");
-    }
-    // Same form as the broker's own discovery (dir.resolve), so its records of the file match.
-    Path file = dir.resolve(name);
-    // Defence in depth: whatever the file system makes of the name, it must stay in the directory.
-    Path base = dir.toAbsolutePath().normalize();
-    if (!base.equals(file.toAbsolutePath().normalize().getParent())) {
-      throw new HttpError(400, "\"file\" must be a bare file name in the plugin directory: '" + name + "'");
-    }
-    if (!Files.isRegularFile(file)) {
-      throw new HttpError(400, "no plugin file '" + name + "' in the plugin directory; files there: "
-          + pluginFiles(dir));
-    }
-    return file;
-  }
-
-  private static String pluginFiles(Path dir) {
-    try (Stream<Path> files = Files.list(dir)) {
-      String names = files.map(p -> p.getFileName().toString())
-          .filter(n -> n.endsWith(".plugin"))
-          .sorted()
-          .collect(Collectors.joining(", "));
-      return names.isEmpty() ? "none" : names;
-    } catch (IOException e) {
-      return "(cannot list it: " + e.getMessage() + ")";
-    }
+    return new JsonAnswer(200, o);
   }
 
   private static boolean sameFile(Path a, Path b) {
@@ -319,16 +181,32 @@ final class AdminRoutes {
       // A file that failed before its handshake is listed under its file name but was never loaded.
       return new HttpError(404, "'" + name + "' failed before it could register, so there is no"
           + " plugin to unload or reload (" + unnamed.get().failure().orElse("no reason given")
-          + "); fix it and load it with POST " + PLUGINS + " " + LOAD_BODY.replace("NAME.plugin", name));
+          + "); fix it and load it with POST " + PLUGINS + " " + PluginFileName.EXAMPLE_BODY.replace("NAME.plugin", name));
     }
     String names = all.stream().map(PluginInfo::name).sorted().collect(Collectors.joining(", "));
     return new HttpError(404, "no plugin named '" + name + "'; plugins: "
         + (names.isEmpty() ? "none" : names));
   }
 
-  private static HttpError notRunning(PluginInfo p) {
-    return new HttpError(503, "plugin '" + p.name() + "' is " + p.state()
-        + "; the agent may be shutting down");
+  /**
+   * Passes a plugin that (re)started and is RUNNING.
+   *
+   * @throws HttpError {@code failed}'s error, given the reason, if it FAILED; 503 in any other
+   *     state (the agent is stopping it)
+   */
+  private static void requireRunning(PluginInfo p, Function<String, HttpError> failed) throws HttpError {
+    if (p.state() == PluginState.FAILED) {
+      throw failed.apply(p.failure().orElse("no reason given"));
+    }
+    if (p.state() != PluginState.RUNNING) {
+      throw new HttpError(503, "plugin '" + p.name() + "' is " + p.state()
+          + "; the agent may be shutting down");
+    }
+  }
+
+  /** "RUNNING", or "FAILED (the reason)", for the admin log. */
+  private static String outcome(PluginInfo p) {
+    return p.state() + p.failure().map(f -> " (" + f + ")").orElse("");
   }
 
   /** {@code /admin/plugins/NAME}, the name percent-encoded as a path segment. */

@@ -1,6 +1,7 @@
 package io.dtac.examples.agent;
 
 import io.dtac.broker.server.PluginBroker;
+import io.dtac.broker.server.PluginBrokerBuilder;
 import io.dtac.broker.server.PluginStateListener;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -17,6 +18,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 final class Agent implements AutoCloseable {
   private final PluginBroker broker;
   private final RestGateway gateway;
+  private final AgentObservability observability;
   private final AtomicBoolean closed = new AtomicBoolean();
 
   /**
@@ -31,9 +33,11 @@ final class Agent implements AutoCloseable {
       BearerTokens tokens,
       SelfSignedCertificate certificate,
       PluginStateListener listener,
-      Path auditFile) {
+      Path auditFile,
+      AgentObservability observability) {
+    this.observability = Objects.requireNonNull(observability, "observability");
     Objects.requireNonNull(pluginsDir, "pluginsDir");
-    PluginBroker.Builder b =
+    PluginBrokerBuilder b =
         PluginBroker.builder()
             .pluginDirectory(pluginsDir)
             .callTimeout(config.callTimeout())
@@ -43,15 +47,17 @@ final class Agent implements AutoCloseable {
     config.tls().ifPresent(b::tls);
     config.accessPolicyFile().ifPresent(b::accessPolicyFile);
     config.plugins().forEach(b::pluginConfig);
+    observability.configure(b);
     this.broker = b.build();
     this.gateway =
         RestGateway.builder()
-            .backend(RestGateway.Backend.of(broker, pluginsDir, config.accessPolicyFile()))
+            .backend(GatewayBackend.of(broker, pluginsDir, config.accessPolicyFile()))
             .tokens(tokens)
             .sslContext(certificate.serverContext())
             .port(port)
             .maxBodyBytes(config.maxBodyBytes())
             .threads(config.threads())
+            .openTelemetry(observability.openTelemetry())
             .build();
   }
 
@@ -64,6 +70,7 @@ final class Agent implements AutoCloseable {
   Agent start() throws IOException {
     try {
       gateway.start();
+      observability.start();
       broker.start();
     } catch (IOException | RuntimeException e) {
       close();
@@ -76,6 +83,11 @@ final class Agent implements AutoCloseable {
     return broker;
   }
 
+  /** The metrics endpoint's port, or -1 without one. */
+  int metricsPort() {
+    return observability.metricsPort();
+  }
+
   /** The gateway's port. */
   int port() {
     return gateway.port();
@@ -86,6 +98,7 @@ final class Agent implements AutoCloseable {
     if (closed.compareAndSet(false, true)) {
       gateway.close();
       broker.close();
+      observability.close();
     }
   }
 }

@@ -36,6 +36,7 @@ import java.util.regex.Pattern;
  *   "threads": 16,                     // requests served at once
  *   "access_policy_file": "policy.yaml", // who may call whom (JSON or YAML); reloaded on change
  *   "tls": true,                       // TLS between agent and plugins (default: the broker's)
+ *   "metrics_port": 9464,              // GET /metrics (Prometheus) on 127.0.0.1 (default: none)
  *   "plugins": {                       // per plugin file, by its name without ".plugin"
  *     "hello": {
  *       "enabled": true,
@@ -61,7 +62,7 @@ final class AgentConfig {
       new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
   private static final Set<String> KEYS =
       Set.of("port", "plugins_dir", "max_body_bytes", "call_timeout", "handshake_timeout",
-          "threads", "plugins", "access_policy_file", "tls");
+          "threads", "plugins", "access_policy_file", "tls", "metrics_port");
   private static final Set<String> PLUGIN_KEYS = Set.of("enabled", "root_path", "sha256", "config", "user", "group");
   private static final Pattern DURATION = Pattern.compile("([0-9]{1,9})(ms|s|m|h|d)");
 
@@ -75,6 +76,7 @@ final class AgentConfig {
   private Optional<Path> accessPolicyFile = Optional.empty();
   /** null: the broker's default (TLS only where the kernel cannot attest callers). */
   private Boolean tls;
+  private OptionalInt metricsPort = OptionalInt.empty();
 
   private AgentConfig(
       OptionalInt port,
@@ -163,6 +165,9 @@ final class AgentConfig {
       }
       config.tls = root.get("tls").booleanValue();
     }
+    if (root.has("metrics_port")) {
+      config.metricsPort = OptionalInt.of((int) integer(where, root, "metrics_port", 0, 65535));
+    }
     return config;
   }
 
@@ -171,7 +176,6 @@ final class AgentConfig {
     return accessPolicyFile;
   }
 
-  /** Whether agent-plugin traffic uses TLS (default true). */
   /** TLS between agent and plugins as configured; empty: the broker's default. */
   java.util.Optional<Boolean> tls() {
     return java.util.Optional.ofNullable(tls);
@@ -300,6 +304,14 @@ final class AgentConfig {
 
   int threads() {
     return threads;
+  }
+
+  /**
+   * The loopback port of the Prometheus {@code GET /metrics} endpoint (0: a free one); empty: no
+   * metrics endpoint (the default).
+   */
+  OptionalInt metricsPort() {
+    return metricsPort;
   }
 
   /** The per-plugin configurations, in file order. */

@@ -1,11 +1,15 @@
 package io.dtac.examples.agent;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
 /**
  * An HTTP error answer of the REST gateway: a status, a message for the caller, and extra
- * headers (e.g. {@code Allow} on a 405). Rendered as {@code {"error": MESSAGE, "status": N}}.
+ * headers (e.g. {@code Allow} on a 405). Rendered as {@code {"error": MESSAGE, "status": N}}
+ * ({@link #json()}), the one shape of every error the gateway answers.
  */
 final class HttpError extends Exception {
   private static final long serialVersionUID = 1L;
@@ -26,11 +30,40 @@ final class HttpError extends Exception {
     this.headers = Map.copyOf(headers);
   }
 
+  /**
+   * 405 for {@code method} on {@code path}, which answers only {@code allowed} (listed in this
+   * order in the message and in {@code Allow}).
+   */
+  static HttpError methodNotAllowed(String method, String path, Collection<String> allowed) {
+    String allow = String.join(", ", allowed);
+    return new HttpError(405, "method " + method + " not allowed on " + path + "; allowed: " + allow,
+        Map.of("Allow", allow));
+  }
+
+  /**
+   * Passes if {@code method} is one of {@code allowed}.
+   *
+   * @throws HttpError {@link #methodNotAllowed} otherwise
+   */
+  static void requireMethod(String method, String path, String... allowed) throws HttpError {
+    if (!List.of(allowed).contains(method)) {
+      throw methodNotAllowed(method, path, List.of(allowed));
+    }
+  }
+
   int status() {
     return status;
   }
 
   Map<String, String> headers() {
     return headers;
+  }
+
+  /** The answer's body, {@code {"error": MESSAGE, "status": N}}, of type {@link GatewayJson#MEDIA_TYPE}. */
+  byte[] json() {
+    ObjectNode o = GatewayJson.object();
+    o.put("error", getMessage());
+    o.put("status", status);
+    return GatewayJson.write(o);
   }
 }

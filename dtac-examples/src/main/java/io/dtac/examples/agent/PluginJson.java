@@ -1,8 +1,5 @@
 package io.dtac.examples.agent;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dtac.core.EndpointInfo;
@@ -15,8 +12,6 @@ import java.util.List;
  * routes describe a plugin the same way. Stateless.
  */
 final class PluginJson {
-  private static final ObjectMapper JSON = new ObjectMapper();
-
   private PluginJson() {}
 
   /**
@@ -25,7 +20,7 @@ final class PluginJson {
    * @param admin whether to add what only an administrator needs (file, pid, failure always)
    */
   static ObjectNode listing(List<PluginInfo> plugins, boolean admin) {
-    ObjectNode root = JSON.createObjectNode();
+    ObjectNode root = GatewayJson.object();
     ArrayNode list = root.putArray("plugins");
     plugins.stream()
         .sorted(Comparator.comparing(PluginInfo::name))
@@ -38,7 +33,7 @@ final class PluginJson {
    * admin}, also its file name, its process id and its failure, each {@code null} when absent.
    */
   static ObjectNode plugin(PluginInfo p, boolean admin) {
-    ObjectNode o = JSON.createObjectNode();
+    ObjectNode o = GatewayJson.object();
     o.put("name", p.name());
     o.put("root_path", p.rootPath());
     o.put("state", p.state().name());
@@ -67,17 +62,5 @@ final class PluginJson {
       }
     }
     return o;
-  }
-
-  static ObjectNode object() {
-    return JSON.createObjectNode();
-  }
-
-  static byte[] write(JsonNode node) {
-    try {
-      return JSON.writeValueAsBytes(node);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("a JSON tree always serialises", e);
-    }
   }
 }

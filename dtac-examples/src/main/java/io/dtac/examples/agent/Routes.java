@@ -70,7 +70,7 @@ final class Routes {
         plugins.stream().filter(p -> p.rootPath().equals(root)).collect(Collectors.toList());
     if (atRoot.isEmpty()) {
       throw new HttpError(404,
-          "no plugin at /plugins/" + root + "; plugins: " + rootPaths(plugins));
+          "no plugin at " + PREFIX + root + "; plugins: " + rootPaths(plugins));
     }
     PluginInfo plugin =
         atRoot.stream().filter(p -> p.state() == PluginState.RUNNING).findFirst().orElse(null);
@@ -94,15 +94,10 @@ final class Routes {
         return new Route(plugin, e);
       }
     }
-    String allow =
+    throw HttpError.methodNotAllowed(method, path,
         atPath.stream()
             .map(e -> httpMethod(e.action().wireName()).orElseThrow())
-            .collect(Collectors.toCollection(TreeSet::new))
-            .stream()
-            .collect(Collectors.joining(", "));
-    throw new HttpError(405,
-        "method " + method + " not allowed on " + path + "; allowed: " + allow,
-        Map.of("Allow", allow));
+            .collect(Collectors.toCollection(TreeSet::new)));
   }
 
   private static String rootPaths(List<PluginInfo> plugins) {
@@ -110,7 +105,7 @@ final class Routes {
       return "none loaded";
     }
     return plugins.stream()
-        .map(p -> "/plugins/" + p.rootPath() + " (" + p.name() + ")")
+        .map(p -> PREFIX + p.rootPath() + " (" + p.name() + ")")
         .sorted()
         .collect(Collectors.joining(", "));
   }

@@ -1,5 +1,6 @@
 package io.dtac.examples.agent;
 
+import io.dtac.core.PluginCallException;
 import io.grpc.Status;
 
 /**
@@ -49,6 +50,11 @@ final class StatusMapping {
       default:
         return 502;
     }
+  }
+
+  /** The error answer for a failed call, as {@link #toHttpError(Status)} of its code and description. */
+  static HttpError toHttpError(PluginCallException e) {
+    return toHttpError(Status.fromCodeValue(e.code().value()).withDescription(e.description()));
   }
 
   /** The error answer for a failed call: the mapped status and the status's own message. */

@@ -59,7 +59,7 @@ class AdminRoutesTest {
   private static String base;
 
   /** Answers what each test scripts and records every admin operation it is asked for. */
-  static final class ScriptedBackend implements RestGateway.Backend {
+  static final class ScriptedBackend implements GatewayBackend {
     volatile List<PluginInfo> plugins;
     volatile Function<Path, PluginInfo> load;
     volatile Function<String, Optional<PluginInfo>> unload;

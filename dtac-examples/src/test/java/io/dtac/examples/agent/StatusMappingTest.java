@@ -3,6 +3,8 @@ package io.dtac.examples.agent;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.dtac.core.PluginCallException;
+import io.dtac.core.StatusCode;
 import io.grpc.Status;
 import java.util.EnumMap;
 import java.util.Map;
@@ -12,7 +14,7 @@ class StatusMappingTest {
   private static final String CYCLE = "call cycle refused: CalculatorPlugin -> HelloPlugin ->"
       + " CalculatorPlugin (plugin 'CalculatorPlugin' is already in this call chain)";
   private static final String TOO_BIG = "the request is 5000000 bytes, more than the broker's"
-      + " limit of 4194304 bytes (PluginBroker.Builder.maxMessageSize)";
+      + " limit of 4194304 bytes (PluginBrokerBuilder.maxMessageSize)";
   @Test
   void everyErrorCodeHasAnHttpStatus() {
     Map<Status.Code, Integer> expected = new EnumMap<>(Status.Code.class);
@@ -73,6 +75,16 @@ class StatusMappingTest {
         TOO_BIG));
     assertEquals(413, e.status());
     assertEquals(TOO_BIG, e.getMessage());
+  }
+
+  @Test
+  void failedCallOfTheSdkMapsByItsCodeAndKeepsItsDescription() {
+    HttpError e = StatusMapping.toHttpError(new PluginCallException(StatusCode.UNAVAILABLE,
+        "plugin 'HelloPlugin' is not running (FAILED): process exited with code 1"));
+    assertEquals(503, e.status());
+    assertEquals("plugin 'HelloPlugin' is not running (FAILED): process exited with code 1", e.getMessage());
+    assertEquals("plugin error (INTERNAL): boom",
+        StatusMapping.toHttpError(new PluginCallException(StatusCode.INTERNAL, "boom")).getMessage());
   }
 
   @Test

@@ -3,6 +3,8 @@ package io.dtac.broker.server.internal;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The broker's {@code AgentService} with its checks, in the order they run on a call: the
@@ -22,11 +24,29 @@ public final class AgentServiceChain {
       ServerInterceptor authentication,
       CallChains chains,
       AuditLog audit) {
+    return of(service, authentication, chains, audit, null);
+  }
+
+  /**
+   * Like {@link #of(AgentServiceImpl, ServerInterceptor, CallChains, AuditLog)}, reading the
+   * caller's trace context right after the metadata limit.
+   *
+   * @param tracing reads the caller's trace context from its headers; null when not tracing
+   */
+  public static ServerServiceDefinition of(
+      AgentServiceImpl service,
+      ServerInterceptor authentication,
+      CallChains chains,
+      AuditLog audit,
+      ServerInterceptor tracing) {
+    List<ServerInterceptor> chain = new ArrayList<>();
     // ServerInterceptors.intercept runs the last interceptor first.
-    return ServerInterceptors.intercept(
-        RequestGuard.guard(service.bindService(), audit),
-        new CallChainInterceptor(chains, audit),
-        authentication,
-        new MetadataLimitInterceptor(audit));
+    chain.add(new CallChainInterceptor(chains, audit));
+    chain.add(authentication);
+    if (tracing != null) {
+      chain.add(tracing);
+    }
+    chain.add(new MetadataLimitInterceptor(audit));
+    return ServerInterceptors.intercept(RequestGuard.guard(service.bindService(), audit), chain);
   }
 }

@@ -9,6 +9,7 @@ import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystems;
+import io.dtac.broker.server.internal.observability.BrokerMetrics;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
@@ -48,6 +49,7 @@ public final class AuditLog implements AutoCloseable {
   private static final String END = new String("end of audit");
 
   private final Path file;
+  private final BrokerMetrics metrics;
   private final String runId;
   private final AtomicLong sequence = new AtomicLong();
   private final BlockingQueue<String> queue = new ArrayBlockingQueue<>(CAPACITY);
@@ -59,6 +61,15 @@ public final class AuditLog implements AutoCloseable {
 
   /** @param file the JSON-lines file to append to, or null for SLF4J only */
   public AuditLog(Path file) {
+    this(file, BrokerMetrics.NONE);
+  }
+
+  /**
+   * @param file the JSON-lines file to append to, or null for SLF4J only
+   * @param metrics told of every record (the outcome of a call) and of back-pressure
+   */
+  public AuditLog(Path file, BrokerMetrics metrics) {
+    this.metrics = metrics;
     this.file = file == null ? null : file.toAbsolutePath();
     byte[] run = new byte[4];
     new SecureRandom().nextBytes(run);
@@ -106,6 +117,7 @@ public final class AuditLog implements AutoCloseable {
 
   /** Emits one record. Never throws; blocks only while the file writer is far behind. */
   public void record(AuditRecord r) {
+    metrics.callCompleted(r);
     String line;
     try {
       line = JSON.writeValueAsString(r);
@@ -128,7 +140,10 @@ public final class AuditLog implements AutoCloseable {
         }
         return;
       }
-      queue.put(line);
+      if (!queue.offer(line)) {
+        metrics.auditBackpressure();
+        queue.put(line);
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       LOG.error("interrupted while queueing an audit record for {}; it reached the log only", file);

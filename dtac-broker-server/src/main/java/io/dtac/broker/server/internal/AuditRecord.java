@@ -1,5 +1,6 @@
 package io.dtac.broker.server.internal;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 
 /**
@@ -23,10 +24,12 @@ import com.fasterxml.jackson.annotation.JsonPropertyOrder;
  * @param durationMicros from receipt to answer
  * @param requestBytes serialised size of the request (EndpointRequest)
  * @param responseBytes serialised size of the response (EndpointResponse); 0 when it failed
+ * @param traceId the OpenTelemetry trace the call is part of (32 hex digits), when tracing is on;
+ *     empty (and left out of the JSON) otherwise: a trace and an audit line join on it
  */
 @JsonPropertyOrder({
   "time", "callId", "caller", "target", "method", "action", "decision", "rule", "status",
-  "durationMicros", "requestBytes", "responseBytes"
+  "durationMicros", "requestBytes", "responseBytes", "traceId"
 })
 public record AuditRecord(
     String time,
@@ -40,4 +43,15 @@ public record AuditRecord(
     String status,
     long durationMicros,
     long requestBytes,
-    long responseBytes) {}
+    long responseBytes,
+    @JsonInclude(JsonInclude.Include.NON_EMPTY) String traceId) {
+
+  /** A record of a call that is part of no trace. */
+  public AuditRecord(
+      String time, String callId, String caller, String target, String method, String action,
+      String decision, String rule, String status, long durationMicros, long requestBytes,
+      long responseBytes) {
+    this(time, callId, caller, target, method, action, decision, rule, status, durationMicros,
+        requestBytes, responseBytes, "");
+  }
+}

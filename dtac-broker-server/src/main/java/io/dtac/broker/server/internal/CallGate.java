@@ -7,6 +7,8 @@ import com.google.common.util.concurrent.MoreExecutors;
 import io.dtac.broker.api.EndpointRequest;
 import io.dtac.broker.api.EndpointResponse;
 import io.dtac.broker.server.AccessPolicy;
+import io.dtac.broker.server.internal.observability.BrokerMetrics;
+import io.dtac.broker.server.internal.observability.CallTracing;
 import io.grpc.Status;
 import java.time.Duration;
 import java.time.Instant;
@@ -27,11 +29,24 @@ public final class CallGate {
   private final CallRouter router;
   private final PolicyEngine policy;
   private final AuditLog audit;
+  private final CallTracing tracing;
+  private final BrokerMetrics metrics;
 
   public CallGate(CallRouter router, PolicyEngine policy, AuditLog audit) {
+    this(router, policy, audit, CallTracing.NONE, BrokerMetrics.NONE);
+  }
+
+  /**
+   * @param tracing starts a span per call that has a caller (allowed or denied)
+   * @param metrics measures calls in flight; outcomes it learns from the audit log
+   */
+  public CallGate(
+      CallRouter router, PolicyEngine policy, AuditLog audit, CallTracing tracing, BrokerMetrics metrics) {
     this.router = router;
     this.policy = policy;
     this.audit = audit;
+    this.tracing = tracing;
+    this.metrics = metrics;
   }
 
   /** The policy in force. */
@@ -61,7 +76,7 @@ public final class CallGate {
       audit.record(
           record(time, callId, CallerIdentity.UNAUTHENTICATED, pluginName, method, action, "deny",
               Refusals.NO_IDENTITY, Status.Code.UNAUTHENTICATED, started,
-              request.getSerializedSize(), 0));
+              request.getSerializedSize(), 0, ""));
       return Futures.immediateFailedFuture(
           Status.UNAUTHENTICATED
               .withDescription(
@@ -70,31 +85,39 @@ public final class CallGate {
               .asRuntimeException());
     }
     String caller = identity.name();
+    CallTracing.Span span = tracing.start(callId, caller, pluginName, method, action);
     AccessPolicy.Decision decision = policy.decide(identity, pluginName, action, method);
     String rule = decision == null ? "host" : decision.ruleId();
     if (decision != null && !decision.allowed()) {
+      span.end(Status.Code.PERMISSION_DENIED);
       audit.record(
           record(time, callId, caller, pluginName, method, action, "deny", rule,
-              Status.Code.PERMISSION_DENIED, started, request.getSerializedSize(), 0));
+              Status.Code.PERMISSION_DENIED, started, request.getSerializedSize(), 0, span.traceId()));
       return Futures.immediateFailedFuture(
           PolicyEngine.denied(decision, caller, pluginName, action, method));
     }
-    ListenableFuture<EndpointResponse> routed = router.route(pluginName, method, action, request, timeout);
+    BrokerMetrics.InFlight inFlight = metrics.callStarted(caller, pluginName, method, action);
+    ListenableFuture<EndpointResponse> routed =
+        router.route(pluginName, method, action, request, timeout, span.outgoingHeaders());
     Futures.addCallback(
         routed,
         new FutureCallback<EndpointResponse>() {
           @Override
           public void onSuccess(EndpointResponse response) {
-            audit.record(
-                record(time, callId, caller, pluginName, method, action, "allow", rule,
-                    Status.Code.OK, started, request.getSerializedSize(), response.getSerializedSize()));
+            done(Status.Code.OK, response.getSerializedSize());
           }
 
           @Override
           public void onFailure(Throwable t) {
+            done(Status.fromThrowable(t).getCode(), 0);
+          }
+
+          private void done(Status.Code code, long responseBytes) {
+            inFlight.end();
+            span.end(code);
             audit.record(
-                record(time, callId, caller, pluginName, method, action, "allow", rule,
-                    Status.fromThrowable(t).getCode(), started, request.getSerializedSize(), 0));
+                record(time, callId, caller, pluginName, method, action, "allow", rule, code, started,
+                    request.getSerializedSize(), responseBytes, span.traceId()));
           }
         },
         MoreExecutors.directExecutor());
@@ -104,9 +127,9 @@ public final class CallGate {
   private static AuditRecord record(
       String time, String callId, String caller, String target, String method, String action,
       String decision, String rule, Status.Code code, long startedNanos, long requestBytes,
-      long responseBytes) {
+      long responseBytes, String traceId) {
     return new AuditRecord(
         time, callId, caller, target, method, action.toLowerCase(Locale.ROOT), decision, rule,
-        code.name(), (System.nanoTime() - startedNanos) / 1_000, requestBytes, responseBytes);
+        code.name(), (System.nanoTime() - startedNanos) / 1_000, requestBytes, responseBytes, traceId);
   }
 }

@@ -16,7 +16,9 @@ import io.grpc.ConnectivityState;
 import io.grpc.Context;
 import io.grpc.Deadline;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
 import io.grpc.Status;
+import io.grpc.stub.MetadataUtils;
 import io.grpc.StatusRuntimeException;
 import java.time.Duration;
 import java.util.Locale;
@@ -81,6 +83,16 @@ public final class CallRouter {
    */
   public ListenableFuture<EndpointResponse> route(
       String pluginName, String method, String action, EndpointRequest request, Duration timeout) {
+    return route(pluginName, method, action, request, timeout, null);
+  }
+
+  /**
+   * Like {@link #route(String, String, String, EndpointRequest, Duration)}, sending {@code
+   * headers} (e.g. the call's trace context) to the target with the call; null: none.
+   */
+  public ListenableFuture<EndpointResponse> route(
+      String pluginName, String method, String action, EndpointRequest request, Duration timeout,
+      Metadata headers) {
     try {
       gate.enter(CallChains.PARENT.get() != null);
     } catch (StatusRuntimeException e) {
@@ -126,8 +138,12 @@ public final class CallRouter {
     String callKey = key;
     ListenableFuture<EndpointResponseMessage> sent;
     try {
+      PluginServiceGrpc.PluginServiceFutureStub withDeadline = stub.withDeadline(deadline);
+      if (headers != null) {
+        withDeadline = withDeadline.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
+      }
       sent =
-          stub.withDeadline(deadline)
+          withDeadline
               .call(
                   EndpointRequestMessage.newBuilder()
                       .setMethod(key)
@@ -197,7 +213,7 @@ public final class CallRouter {
       throw Status.RESOURCE_EXHAUSTED
           .withDescription(
               "the request is " + size + " bytes, more than the broker's limit of " + maxMessageSize
-                  + " bytes (PluginBroker.Builder.maxMessageSize)")
+                  + " bytes (PluginBrokerBuilder.maxMessageSize)")
           .asRuntimeException();
     }
   }

@@ -9,6 +9,7 @@ import io.grpc.Status;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
+import io.dtac.broker.server.internal.observability.BrokerMetrics;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
@@ -35,6 +36,7 @@ public final class HealthMonitor implements AutoCloseable {
   private final Duration timeout;
   private final int threshold;
   private final BiConsumer<LoadedPlugin, String> onUnresponsive;
+  private final BrokerMetrics metrics;
   private final Map<LoadedPlugin, Probe> probes = new ConcurrentHashMap<>();
   private volatile ScheduledFuture<?> task;
 
@@ -48,7 +50,9 @@ public final class HealthMonitor implements AutoCloseable {
       Duration interval,
       Duration timeout,
       int threshold,
-      BiConsumer<LoadedPlugin, String> onUnresponsive) {
+      BiConsumer<LoadedPlugin, String> onUnresponsive,
+      BrokerMetrics metrics) {
+    this.metrics = metrics;
     this.registry = registry;
     this.timer = timer;
     this.interval = interval;
@@ -147,6 +151,7 @@ public final class HealthMonitor implements AutoCloseable {
     void failed(LoadedPlugin plugin, String why) {
       int n = ++failures;
       outstanding = false;
+      metrics.healthCheckFailed(plugin.name());
       if (n < threshold || plugin.process() != process || plugin.state() != PluginState.RUNNING) {
         return;
       }

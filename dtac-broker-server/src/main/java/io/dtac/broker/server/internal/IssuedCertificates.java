@@ -15,7 +15,7 @@ import javax.net.ssl.X509ExtendedTrustManager;
  * anything. A certificate is issued for one launch ({@link TlsMaterial#issuePlugin}), names its
  * plugin once the launch's handshake has named it ({@link #register}), and is revoked when that
  * launch ends: stop, exit, restart or failure ({@link #revoke}). Certificates are known by their
- * fingerprint, the SHA-256 of their DER encoding ({@link TlsMaterial#fingerprint}), so every check
+ * fingerprint, the SHA-256 of their DER encoding ({@link X509#fingerprint}), so every check
  * is an exact pin of one certificate, not "signed by the CA".
  *
  * <p>Expiry plays no part in these checks: a plugin that runs longer than {@link
@@ -106,7 +106,7 @@ public final class IssuedCertificates {
     }
     try {
       Certificate[] chain = session.getPeerCertificates();
-      return chain.length == 0 ? null : TlsMaterial.fingerprint(chain[0].getEncoded());
+      return chain.length == 0 ? null : X509.fingerprint(chain[0].getEncoded());
     } catch (SSLPeerUnverifiedException | CertificateEncodingException e) {
       return null;
     }

@@ -33,7 +33,7 @@ final class PinnedTrustManager extends X509ExtendedTrustManager {
     }
     String fingerprint;
     try {
-      fingerprint = TlsMaterial.fingerprint(chain[0].getEncoded());
+      fingerprint = X509.fingerprint(chain[0].getEncoded());
     } catch (CertificateEncodingException e) {
       throw new CertificateException(refusal + ": " + e.getMessage(), e);
     }

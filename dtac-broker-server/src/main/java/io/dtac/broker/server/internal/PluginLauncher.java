@@ -8,9 +8,7 @@ import io.dtac.broker.api.RegisterResponse;
 import io.dtac.broker.server.PluginConfig;
 import io.dtac.broker.server.PluginInfo;
 import io.dtac.broker.server.PluginState;
-import io.dtac.broker.api.peer.PeerAttestation;
-import io.dtac.broker.api.peer.ProcessAncestry;
-import io.grpc.InsecureChannelCredentials;
+import io.dtac.core.Action;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -23,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,7 +34,6 @@ import org.slf4j.LoggerFactory;
 public final class PluginLauncher {
   private static final Logger LOG = LoggerFactory.getLogger(PluginLauncher.class);
 
-
   /** What every launch needs to know. */
   public record Settings(
       String brokerAddress,
@@ -47,39 +45,26 @@ public final class PluginLauncher {
 
   private final PluginRegistry registry;
   private final Settings settings;
-  private final CredentialStore credentials;
-  private final TlsMaterial tls;
+  private final LaunchIdentity identities;
   private final Transports transports;
-  private final LaunchedProcesses processes;
-
-  public PluginLauncher(PluginRegistry registry, Settings settings, CredentialStore credentials) {
-    this(registry, settings, credentials, null);
-  }
-
-  /** @param tls the run's certificates, or null to talk to plugins in plaintext */
-  public PluginLauncher(
-      PluginRegistry registry, Settings settings, CredentialStore credentials, TlsMaterial tls) {
-    this(registry, settings, credentials, tls, Transports.tcpOnly(), null);
-  }
+  private final Consumer<LoadedPlugin> onFailure;
 
   /**
    * @param transports how plugins are reached: Unix sockets for those that take the offer
-   * @param processes where launched processes are registered when the kernel attests callers;
-   *     null to identify callers by a credential handed over on each plugin's stdin instead
+   * @param onFailure told, on the thread that saw it, when a live plugin's process ended and it
+   *     turned FAILED; the other failures are the return values of this class's methods
    */
   public PluginLauncher(
       PluginRegistry registry,
       Settings settings,
-      CredentialStore credentials,
-      TlsMaterial tls,
+      LaunchIdentity identities,
       Transports transports,
-      LaunchedProcesses processes) {
+      Consumer<LoadedPlugin> onFailure) {
     this.registry = registry;
     this.settings = settings;
-    this.credentials = credentials;
-    this.tls = tls;
+    this.identities = identities;
     this.transports = transports;
-    this.processes = processes;
+    this.onFailure = onFailure;
   }
 
   /** Loads {@code file}; returns the plugin if it reached RUNNING, else null. Never throws. */
@@ -119,8 +104,7 @@ public final class PluginLauncher {
   private record Launch(
       PluginProcess process,
       HandshakeParser.ConnectInfo info,
-      String credential,
-      TlsMaterial.Identity identity) {}
+      LaunchIdentity.Issued issued) {}
 
   /** Why a file did not get as far as a valid handshake; its process, if any, is stopped. */
   private static final class LaunchFailed extends Exception {
@@ -156,22 +140,17 @@ public final class PluginLauncher {
     } catch (IOException e) {
       throw new LaunchFailed("refusing to launch " + fileName + ": " + e.getMessage(), 0);
     }
-    // Where the kernel names the caller, a plugin gets no secret to identify itself by.
-    String credential = processes == null ? credentials.issue() : null;
-    if (credential != null) {
-      env.put(io.dtac.core.Protocol.ENV_CREDENTIAL_ON_STDIN, "true");
-    }
-    TlsMaterial.Identity identity = issueTls(file, env);
+    LaunchIdentity.Issued issued = identities.issue(file, env);
     PluginProcess process;
     try {
-      process = PluginProcess.launch(file, PluginEnvironment.of(System.getenv(), env, account), account, credential);
+      process = PluginProcess.launch(file, PluginEnvironment.of(System.getenv(), env, account), account, issued.credential());
     } catch (IOException e) {
       throw new LaunchFailed("cannot start " + fileName + ": " + e.getMessage(), 0);
     }
     try {
       String line = process.awaitHandshakeLine(settings.handshakeTimeout());
       return new Launch(
-          process, HandshakeParser.parse(line, PluginDiscovery.stem(file)), credential, identity);
+          process, HandshakeParser.parse(line, PluginDiscovery.stem(file)), issued);
     } catch (HandshakeException e) {
       process.stop(settings.stopTimeout());
       throw new LaunchFailed("handshake failed: " + fileName + " " + e.getMessage(), process.pid());
@@ -181,81 +160,19 @@ public final class PluginLauncher {
     }
   }
 
-  /** Makes the launched process the plugin's: its process id (or credential) now identifies the plugin. */
+  /** Makes the launched process the plugin's: what it was issued now identifies the plugin. */
   private void adopt(LoadedPlugin plugin, Launch launch) {
-    if (processes != null) {
-      processes.register(launch.process().pid(), plugin.name());
-    }
-    if (launch.credential() != null) {
-      plugin.credential(launch.credential());
-      credentials.bind(launch.credential(), plugin.name());
-    }
-    if (launch.identity() != null) {
-      plugin.tlsCertificate(launch.identity().fingerprint());
-      tls.issued().register(launch.identity().fingerprint(), plugin.name());
-    }
+    identities.adopt(plugin, launch.process(), launch.issued());
     launch.process().renameLog(plugin.name());
-  }
-
-  /**
-   * The plugin's current process identifies it no more: its process id, credential and TLS
-   * certificate are forgotten.
-   */
-  private void revoke(LoadedPlugin plugin) {
-    credentials.revoke(plugin.credential());
-    revokeTls(plugin);
-    PluginProcess process = plugin.process();
-    if (processes != null && process != null) {
-      processes.forget(process.pid());
-    }
-  }
-
-  /**
-   * What the agent dials the plugin with: where the kernel attests peers, a connection whose
-   * server is not the launched process (or a child of it) fails before Register is sent, so a
-   * socket put in its place by another process receives nothing.
-   */
-  private io.grpc.ChannelCredentials dialCredentials(PluginProcess process, LoadedPlugin plugin) {
-    io.grpc.ChannelCredentials base =
-        tls == null ? InsecureChannelCredentials.create() : tls.channelCredentials(plugin.tlsCertificate());
-    if (processes == null) {
-      return base;
-    }
-    long pid = process.pid();
-    return PeerAttestation.client(
-        base,
-        () -> candidates(pid),
-        peer -> peer.known() && ProcessAncestry.isSelfOrDescendant(peer.pid(), pid)
-            ? null
-            : "the plugin's address is served by " + peer + ", not by the plugin process " + pid
-                + " the agent launched; refusing to talk to it");
-  }
-
-  private static java.util.Collection<Long> candidates(long pid) {
-    List<Long> pids = new ArrayList<>();
-    pids.add(pid);
-    ProcessHandle.of(pid).ifPresent(h -> h.descendants().forEach(d -> pids.add(d.pid())));
-    return pids;
-  }
-
-  /** Issues the plugin's TLS identity into {@code env}, when the run uses TLS; else null. */
-  private TlsMaterial.Identity issueTls(Path file, Map<String, String> env) {
-    TlsMaterial.Identity identity = tls == null ? null : tls.issuePlugin(PluginDiscovery.stem(file));
-    if (identity != null) {
-      env.put(io.dtac.core.Protocol.ENV_TLS_CERT, identity.certificatePem());
-      env.put(io.dtac.core.Protocol.ENV_TLS_KEY, identity.privateKeyPem());
-      env.put(io.dtac.core.Protocol.ENV_TLS_CA, tls.agentCertificatePem());
-    }
-    return identity;
   }
 
   private LoadedPlugin connectAndRegister(
       LoadedPlugin plugin, PluginProcess process, HandshakeParser.ConnectInfo info, PluginConfig config) {
-    if (info.tls() && tls == null) {
+    if (info.tls() && !identities.tls()) {
       fail(plugin, process, "it serves TLS, but the broker gave it no certificate to serve");
       return null;
     }
-    if (!info.tls() && tls != null) {
+    if (!info.tls() && identities.tls()) {
       fail(plugin, process, "it serves plaintext (tls=false), although the broker gave it a TLS"
           + " certificate in DTAC_TLS_CERT/DTAC_TLS_KEY and the protocol then requires TLS; to host"
           + " plugins that cannot serve TLS, turn TLS off with PluginBroker.builder().tls(false)");
@@ -264,7 +181,7 @@ public final class PluginLauncher {
     ManagedChannel channel;
     try {
       channel =
-          transports.dial(info, dialCredentials(process, plugin), settings.maxMessageSize());
+          transports.dial(info, identities.dialCredentials(process, plugin), settings.maxMessageSize());
     } catch (IllegalArgumentException e) {
       fail(plugin, process, e.getMessage());
       return null;
@@ -292,12 +209,12 @@ public final class PluginLauncher {
     }
     List<PluginEndpoint> endpoints = new ArrayList<>();
     for (PluginEndpoint e : reply.getEndpointsList()) {
-      if (io.dtac.core.Action.ofWireName(e.getAction()).isPresent() && !e.getPath().isEmpty()) {
+      if (Action.ofWireName(e.getAction()).isPresent() && !e.getPath().isEmpty()) {
         endpoints.add(e);
       } else {
         LOG.warn(
             "plugin {} registered an endpoint with action '{}' and path '{}'; ignored (actions"
-                + " are " + io.dtac.core.Action.wireNames() + "; the path must not be empty)",
+                + " are " + Action.wireNames() + "; the path must not be empty)",
             plugin.name(), e.getAction(), e.getPath());
       }
     }
@@ -319,12 +236,14 @@ public final class PluginLauncher {
       return;
     }
     ManagedChannel channel = plugin.channel();
-    revoke(plugin);
+    identities.revoke(plugin);
     // Only a live plugin fails here: a stopped one was stopped on purpose, a failed one already
     // says why (e.g. it stopped answering and was killed for it).
-    if (registry.transitionFrom(plugin, LIVE, PluginState.FAILED, "process exited with code " + code)
-        && channel != null) {
-      channel.shutdownNow();
+    if (registry.transitionFrom(plugin, LIVE, PluginState.FAILED, "process exited with code " + code)) {
+      if (channel != null) {
+        channel.shutdownNow();
+      }
+      onFailure.accept(plugin);
     }
   }
 
@@ -335,20 +254,23 @@ public final class PluginLauncher {
    * Fails a RUNNING plugin that stopped answering: its calls in flight fail at once and its
    * process is killed (SIGKILL, children included: a hung process may ignore SIGTERM). Does not
    * block.
+   *
+   * @return whether this call failed it (false: it was not RUNNING)
    */
-  public void failUnresponsive(LoadedPlugin plugin, String why) {
+  public boolean failUnresponsive(LoadedPlugin plugin, String why) {
     PluginProcess process = plugin.process();
     ManagedChannel channel = plugin.channel();
     if (!registry.transitionFrom(plugin, Set.of(PluginState.RUNNING), PluginState.FAILED, why)) {
-      return;
+      return false;
     }
-    revoke(plugin);
+    identities.revoke(plugin);
     if (channel != null) {
       channel.shutdownNow();
     }
     if (process != null) {
       process.kill();
     }
+    return true;
   }
 
   /**
@@ -361,7 +283,7 @@ public final class PluginLauncher {
   public boolean restart(LoadedPlugin plugin) {
     PluginProcess old = plugin.process();
     ManagedChannel oldChannel = plugin.channel();
-    revoke(plugin);
+    identities.revoke(plugin);
     plugin.detach();
     registry.transition(plugin, PluginState.RESTARTING, plugin.failure());
     // As on stop: calls in flight to the old process end now (UNAVAILABLE), and so does its log
@@ -395,10 +317,8 @@ public final class PluginLauncher {
   }
 
   private void fail(LoadedPlugin plugin, PluginProcess process, String why) {
-    revoke(plugin);
-    if (processes != null) {
-      processes.forget(process.pid());
-    }
+    identities.revoke(plugin);
+    identities.forget(process);
     registry.transition(plugin, PluginState.FAILED, why);
     ManagedChannel channel = plugin.channel();
     if (channel != null) {
@@ -409,7 +329,7 @@ public final class PluginLauncher {
 
   /** Stops a plugin: state STOPPED, channel closed, process stopped. Idempotent. */
   public void stop(LoadedPlugin plugin) {
-    revoke(plugin);
+    identities.revoke(plugin);
     if (plugin.state() != PluginState.STOPPED) {
       registry.transition(plugin, PluginState.STOPPED, null);
     }
@@ -420,13 +340,6 @@ public final class PluginLauncher {
     PluginProcess process = plugin.process();
     if (process != null) {
       process.stop(settings.stopTimeout());
-    }
-  }
-
-  /** The current launch's certificate opens nothing from now on (see {@link IssuedCertificates}). */
-  private void revokeTls(LoadedPlugin plugin) {
-    if (tls != null) {
-      tls.issued().revoke(plugin.tlsCertificate());
     }
   }
 

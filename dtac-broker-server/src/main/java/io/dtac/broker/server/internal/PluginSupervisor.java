@@ -2,7 +2,6 @@ package io.dtac.broker.server.internal;
 
 import io.dtac.broker.server.PluginInfo;
 import io.dtac.broker.server.PluginState;
-import io.dtac.broker.server.PluginStateListener;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -16,17 +15,19 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Restarts plugins that fail after they ran: when a plugin that has been RUNNING turns FAILED
- * (its process ended, or it stopped answering health checks), it is restarted after an
+ * Restarts plugins that fail after they ran: when a plugin that has been RUNNING is reported
+ * FAILED ({@link #failed}: its process ended, or it stopped answering health checks), it is
+ * restarted after an
  * exponential backoff ({@link Backoff}); when the restart budget of the window is spent it stays
  * FAILED and its failure says so. Plugins that fail while loading the first time are not
  * restarted: that is a configuration problem a restart does not fix.
  *
  * <p>All lifecycle changes of one plugin (restart, {@link #reload}, {@link #unload}, close) are
  * serialized by a per-plugin lock, so a restart never races an unload. Restarts run on
- * {@code worker} threads, never on the thread that reported the failure.
+ * {@code worker} threads, never on the thread that reported the failure. The {@link PluginManager}
+ * tells it what happened; it tells the launcher what to do: nothing goes round through listeners.
  */
-public final class PluginSupervisor implements PluginStateListener, AutoCloseable {
+public final class PluginSupervisor implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(PluginSupervisor.class);
 
   /** When and how often failed plugins are restarted; {@code maxRestarts == 0} disables restarts. */
@@ -56,25 +57,36 @@ public final class PluginSupervisor implements PluginStateListener, AutoCloseabl
     return trackers.computeIfAbsent(name, n -> new Tracker(policy));
   }
 
-  @Override
-  public void onStateChange(PluginInfo plugin, PluginState from) {
-    if (plugin.state() == PluginState.RUNNING) {
-      tracker(plugin.name()).everRunning = true;
-      return;
-    }
-    if (plugin.state() != PluginState.FAILED || from == PluginState.FAILED || closed) {
-      return;
-    }
+  /** {@code plugin} reached RUNNING: from now on a failure of it is restarted. */
+  public void running(LoadedPlugin plugin) {
+    tracker(plugin.name()).everRunning = true;
+  }
+
+  /**
+   * {@code plugin} turned FAILED on its own (its process ended, or it was killed as unresponsive):
+   * a restart is scheduled if it ever ran and the budget allows. Does not block.
+   */
+  public void failed(LoadedPlugin plugin) {
     Tracker t = trackers.get(plugin.name());
-    if (t == null || !t.everRunning || t.removed || launcher == null) {
+    if (closed || t == null || !t.everRunning || t.removed || launcher == null) {
       return;
     }
     schedule(plugin.name(), t);
   }
 
+  /** After a restart or reload: RUNNING counts as having run; a failure is scheduled again. */
+  private void outcome(LoadedPlugin plugin, Tracker t, boolean running) {
+    if (running) {
+      t.everRunning = true;
+    } else if (t.everRunning && !t.removed && !closed) {
+      schedule(plugin.name(), t);
+    }
+  }
+
   private void schedule(String name, Tracker t) {
     synchronized (t) {
-      if (t.pending != null && !t.pending.isDone()) {
+      // One restart at a time: a failure reported while one is pending is the same failure.
+      if (t.pending != null) {
         return;
       }
       long delay = t.backoff.nextDelayMillis(now());
@@ -88,6 +100,9 @@ public final class PluginSupervisor implements PluginStateListener, AutoCloseabl
   }
 
   private void restart(String name, Tracker t) {
+    synchronized (t) {
+      t.pending = null;
+    }
     t.lock.lock();
     try {
       LoadedPlugin plugin = registry.get(name);
@@ -95,7 +110,7 @@ public final class PluginSupervisor implements PluginStateListener, AutoCloseabl
         return;
       }
       t.backoff.restarted(now());
-      launcher.restart(plugin);
+      outcome(plugin, t, launcher.restart(plugin));
     } catch (RuntimeException e) {
       LOG.error("restarting plugin {} failed unexpectedly", name, e);
     } finally {
@@ -139,7 +154,7 @@ public final class PluginSupervisor implements PluginStateListener, AutoCloseabl
       }
       cancelPending(t);
       t.backoff.reset();
-      launcher.restart(plugin);
+      outcome(plugin, t, launcher.restart(plugin));
       return Optional.of(plugin.snapshot());
     } finally {
       t.lock.unlock();

@@ -4,39 +4,24 @@ import io.grpc.ChannelCredentials;
 import io.grpc.ServerCredentials;
 import io.grpc.TlsChannelCredentials;
 import io.grpc.TlsServerCredentials;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.Reader;
-import java.math.BigInteger;
 import java.net.InetAddress;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
-import java.security.KeyPairGenerator;
-import java.security.MessageDigest;
 import java.security.PrivateKey;
-import java.security.PublicKey;
-import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
-import java.security.spec.ECGenParameterSpec;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Collection;
 import java.util.Date;
 import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.asn1.x500.X500NameBuilder;
-import org.bouncycastle.asn1.x500.style.BCStyle;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
 import org.bouncycastle.asn1.x509.Extension;
@@ -44,17 +29,9 @@ import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.KeyUsage;
-import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.X509v3CertificateBuilder;
-import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
-import org.bouncycastle.openssl.PEMKeyPair;
-import org.bouncycastle.openssl.PEMParser;
-import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
-import org.bouncycastle.operator.OperatorCreationException;
-import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
-
 
 /**
  * The TLS identities of one broker run: a certificate authority (generated for the run, or the
@@ -81,7 +58,6 @@ public final class TlsMaterial {
    */
   public static final Duration PLUGIN_CERTIFICATE_LIFETIME = Duration.ofHours(24);
 
-  private static final SecureRandom RANDOM = new SecureRandom();
   private static final Duration GENERATED_CA_VALIDITY = Duration.ofDays(3650);
   /** Tolerates a clock step between issue and check; every party reads this host's clock. */
   private static final Duration BACKDATE = Duration.ofMinutes(5);
@@ -109,7 +85,7 @@ public final class TlsMaterial {
   private TlsMaterial(X509Certificate caCert, PrivateKey caKey, Collection<String> extraHosts, Clock clock) {
     this.caCert = caCert;
     this.caKey = caKey;
-    this.caPem = pem("CERTIFICATE", encoded(caCert));
+    this.caPem = X509.pem("CERTIFICATE", X509.encoded(caCert));
     Set<String> h = new LinkedHashSet<>(List.of("127.0.0.1", "::1", "localhost"));
     h.addAll(extraHosts);
     this.hosts = List.copyOf(h);
@@ -117,11 +93,11 @@ public final class TlsMaterial {
     this.issued = new IssuedCertificates(clock);
     Leaf agentLeaf = leaf("dtac-agent", AGENT_ROLE, caCert.getNotAfter().toInstant());
     this.agent = identity(agentLeaf);
-    this.agentCertificatePem = pem("CERTIFICATE", encoded(agentLeaf.cert()));
+    this.agentCertificatePem = X509.pem("CERTIFICATE", X509.encoded(agentLeaf.cert()));
     try {
       this.serverCredentials =
           TlsServerCredentials.newBuilder()
-              .keyManager(stream(agent.certificatePem()), stream(agent.privateKeyPem()))
+              .keyManager(X509.stream(agent.certificatePem()), X509.stream(agent.privateKeyPem()))
               .trustManager(issued.brokerClientTrust())
               .clientAuth(TlsServerCredentials.ClientAuth.REQUIRE)
               .build();
@@ -144,21 +120,21 @@ public final class TlsMaterial {
    * that tests can issue certificates that have already expired).
    */
   public static TlsMaterial generate(Collection<String> extraHosts, Clock clock) {
-    KeyPair ca = newKeyPair();
+    KeyPair ca = X509.newKeyPair();
     Instant now = clock.instant();
-    X500Name name = cn("dtac-broker run CA " + HexFormat.of().formatHex(randomBytes(4)));
+    X500Name name = X509.cn("dtac-broker run CA " + HexFormat.of().formatHex(X509.randomBytes(4)));
     try {
       JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
       X509v3CertificateBuilder b =
           new JcaX509v3CertificateBuilder(
-                  name, serial(), Date.from(now.minus(BACKDATE)),
+                  name, X509.serial(), Date.from(now.minus(BACKDATE)),
                   Date.from(now.plus(GENERATED_CA_VALIDITY)), name, ca.getPublic())
               .addExtension(Extension.basicConstraints, true, new BasicConstraints(0))
               .addExtension(
                   Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign))
               .addExtension(
                   Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(ca.getPublic()));
-      return new TlsMaterial(sign(b, ca.getPrivate()), ca.getPrivate(), extraHosts, clock);
+      return new TlsMaterial(X509.sign(b, ca.getPrivate()), ca.getPrivate(), extraHosts, clock);
     } catch (GeneralSecurityException | IOException e) {
       throw new IllegalStateException("cannot create the run's certificate authority: " + e, e);
     }
@@ -171,8 +147,8 @@ public final class TlsMaterial {
    * @throws IllegalArgumentException naming the file and the problem
    */
   public static TlsMaterial fromAuthority(Path certificate, Path privateKey, Collection<String> extraHosts) {
-    X509Certificate cert = readCertificate(certificate);
-    PrivateKey key = readPrivateKey(privateKey);
+    X509Certificate cert = X509.readCertificate(certificate);
+    PrivateKey key = X509.readPrivateKey(privateKey);
     if (cert.getBasicConstraints() < 0) {
       throw new IllegalArgumentException(
           "TLS authority certificate " + certificate + " is not a CA certificate (basicConstraints"
@@ -185,7 +161,7 @@ public final class TlsMaterial {
       throw new IllegalArgumentException(
           "TLS authority certificate " + certificate + " is not valid now: " + e.getMessage(), e);
     }
-    if (!matches(key, cert.getPublicKey())) {
+    if (!X509.matches(key, cert.getPublicKey())) {
       throw new IllegalArgumentException(
           "TLS authority key " + privateKey + " does not belong to the certificate " + certificate);
     }
@@ -231,7 +207,7 @@ public final class TlsMaterial {
   public ChannelCredentials channelCredentials(String pluginFingerprint) {
     try {
       return TlsChannelCredentials.newBuilder()
-          .keyManager(stream(agent.certificatePem()), stream(agent.privateKeyPem()))
+          .keyManager(X509.stream(agent.certificatePem()), X509.stream(agent.privateKeyPem()))
           .trustManager(issued.launchServerTrust(pluginFingerprint))
           .build();
     } catch (IOException e) {
@@ -258,24 +234,24 @@ public final class TlsMaterial {
 
   /** The PEM identity of a leaf: its certificate with the CA's after it, its key, its fingerprint. */
   private Identity identity(Leaf leaf) {
-    byte[] der = encoded(leaf.cert());
+    byte[] der = X509.encoded(leaf.cert());
     return new Identity(
-        pem("CERTIFICATE", der) + caPem, pem("PRIVATE KEY", leaf.key().getEncoded()), fingerprint(der));
+        X509.pem("CERTIFICATE", der) + caPem, X509.pem("PRIVATE KEY", leaf.key().getEncoded()), X509.fingerprint(der));
   }
 
   private Leaf leaf(String commonName, String role, Instant notAfter) {
-    KeyPair kp = newKeyPair();
+    KeyPair kp = X509.newKeyPair();
     Instant now = clock.instant();
     try {
       JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
       List<GeneralName> names = new ArrayList<>();
       for (String h : hosts) {
-        names.add(isAddress(h) ? new GeneralName(GeneralName.iPAddress, h) : new GeneralName(GeneralName.dNSName, h));
+        names.add(X509.isAddress(h) ? new GeneralName(GeneralName.iPAddress, h) : new GeneralName(GeneralName.dNSName, h));
       }
       X509v3CertificateBuilder b =
           new JcaX509v3CertificateBuilder(
-                  caCert, serial(), Date.from(now.minus(BACKDATE)), Date.from(notAfter),
-                  subject(commonName, role), kp.getPublic())
+                  caCert, X509.serial(), Date.from(now.minus(BACKDATE)), Date.from(notAfter),
+                  X509.subject(commonName, role), kp.getPublic())
               .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
               .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature))
               .addExtension(
@@ -284,128 +260,17 @@ public final class TlsMaterial {
               .addExtension(Extension.subjectAlternativeName, false, new GeneralNames(names.toArray(new GeneralName[0])))
               .addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(kp.getPublic()))
               .addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(caCert));
-      return new Leaf(sign(b, caKey), kp.getPrivate());
+      return new Leaf(X509.sign(b, caKey), kp.getPrivate());
     } catch (GeneralSecurityException | IOException e) {
       throw new IllegalStateException("cannot issue a certificate for " + commonName + ": " + e, e);
     }
-  }
-
-  /** SHA-256 of a certificate's DER encoding, lower-case hex: how credentials pin certificates. */
-  public static String fingerprint(byte[] der) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(der));
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("the JDK has no SHA-256", e);
-    }
-  }
-
-  private static X509Certificate sign(X509v3CertificateBuilder b, PrivateKey signer)
-      throws GeneralSecurityException {
-    String alg;
-    switch (signer.getAlgorithm()) {
-      case "EC":
-        alg = "SHA256withECDSA";
-        break;
-      case "RSA":
-        alg = "SHA256withRSA";
-        break;
-      case "Ed25519":
-      case "EdDSA":
-        alg = "Ed25519";
-        break;
-      default:
-        throw new GeneralSecurityException(
-            "unsupported CA key algorithm " + signer.getAlgorithm() + "; use an EC, RSA or Ed25519 key");
-    }
-    try {
-      X509CertificateHolder holder = b.build(new JcaContentSignerBuilder(alg).build(signer));
-      return new JcaX509CertificateConverter().getCertificate(holder);
-    } catch (OperatorCreationException e) {
-      throw new GeneralSecurityException(e);
-    }
-  }
-
-  private static KeyPair newKeyPair() {
-    try {
-      KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
-      g.initialize(new ECGenParameterSpec("secp256r1"), RANDOM);
-      return g.generateKeyPair();
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("the JDK cannot generate EC P-256 keys", e);
-    }
-  }
-
-  private static boolean matches(PrivateKey key, PublicKey pub) {
-    String alg;
-    switch (key.getAlgorithm()) {
-      case "EC":
-        alg = "SHA256withECDSA";
-        break;
-      case "RSA":
-        alg = "SHA256withRSA";
-        break;
-      default:
-        alg = "Ed25519";
-    }
-    try {
-      byte[] probe = randomBytes(32);
-      java.security.Signature s = java.security.Signature.getInstance(alg);
-      s.initSign(key);
-      s.update(probe);
-      byte[] sig = s.sign();
-      s.initVerify(pub);
-      s.update(probe);
-      return s.verify(sig);
-    } catch (GeneralSecurityException e) {
-      return false;
-    }
-  }
-
-  private static X509Certificate readCertificate(Path file) {
-    try (Reader r = Files.newBufferedReader(file, StandardCharsets.US_ASCII);
-        PEMParser p = new PEMParser(r)) {
-      Object o = p.readObject();
-      if (!(o instanceof X509CertificateHolder)) {
-        throw new IllegalArgumentException(
-            "TLS authority certificate " + file + " holds no PEM certificate (-----BEGIN CERTIFICATE-----)");
-      }
-      return new JcaX509CertificateConverter().getCertificate((X509CertificateHolder) o);
-    } catch (IOException | GeneralSecurityException e) {
-      throw new IllegalArgumentException("cannot read TLS authority certificate " + file + ": " + e.getMessage(), e);
-    }
-  }
-
-  private static PrivateKey readPrivateKey(Path file) {
-    try (Reader r = Files.newBufferedReader(file, StandardCharsets.US_ASCII);
-        PEMParser p = new PEMParser(r)) {
-      Object o = p.readObject();
-      JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
-      if (o instanceof PEMKeyPair) {
-        return converter.getKeyPair((PEMKeyPair) o).getPrivate();
-      }
-      if (o instanceof PrivateKeyInfo) {
-        return converter.getPrivateKey((PrivateKeyInfo) o);
-      }
-      throw new IllegalArgumentException(
-          "TLS authority key " + file + " holds no unencrypted PEM private key"
-              + " (-----BEGIN PRIVATE KEY-----, RSA PRIVATE KEY or EC PRIVATE KEY)");
-    } catch (IOException e) {
-      throw new IllegalArgumentException("cannot read TLS authority key " + file + ": " + e.getMessage(), e);
-    }
-  }
-
-  private static boolean isAddress(String host) {
-    if (host.contains(":")) {
-      return true;
-    }
-    return host.matches("[0-9]{1,3}(\\.[0-9]{1,3}){3}");
   }
 
   /** Hosts to name in certificates for a bind address: the address itself and, if it is a name, what it resolves to. */
   public static List<String> hostsFor(String bindHost) {
     List<String> out = new ArrayList<>();
     out.add(bindHost);
-    if (!isAddress(bindHost)) {
+    if (!X509.isAddress(bindHost)) {
       try {
         for (InetAddress a : InetAddress.getAllByName(bindHost)) {
           out.add(a.getHostAddress());
@@ -415,46 +280,5 @@ public final class TlsMaterial {
       }
     }
     return out;
-  }
-
-  private static X500Name cn(String commonName) {
-    return new X500NameBuilder(BCStyle.INSTANCE).addRDN(BCStyle.CN, commonName).build();
-  }
-
-  /** {@code CN=<name>, OU=<role>, O=dtac-broker}: whom a certificate is for, and in which role. */
-  private static X500Name subject(String commonName, String role) {
-    return new X500NameBuilder(BCStyle.INSTANCE)
-        .addRDN(BCStyle.CN, commonName)
-        .addRDN(BCStyle.OU, role)
-        .addRDN(BCStyle.O, "dtac-broker")
-        .build();
-  }
-
-  private static BigInteger serial() {
-    return new BigInteger(1, randomBytes(16));
-  }
-
-  private static byte[] randomBytes(int n) {
-    byte[] b = new byte[n];
-    RANDOM.nextBytes(b);
-    return b;
-  }
-
-  private static byte[] encoded(X509Certificate cert) {
-    try {
-      return cert.getEncoded();
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("cannot encode a certificate", e);
-    }
-  }
-
-  private static String pem(String type, byte[] der) {
-    return "-----BEGIN " + type + "-----\n"
-        + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der)
-        + "\n-----END " + type + "-----\n";
-  }
-
-  private static InputStream stream(String pem) {
-    return new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII));
   }
 }
