@@ -28,7 +28,12 @@ public final class Protocol {
 
   /** The broker's socket in the Unix socket directory. */
   public static final String BROKER_SOCKET = "broker.sock";
-  /** A plugin's socket in the Unix socket directory: "p" + its pid + ".sock". */
+  /**
+   * A plugin's socket in the Unix socket directory.
+   *
+   * @param pid the plugin process's id
+   * @return "p" + {@code pid} + ".sock", e.g. {@code p4242.sock}
+   */
   public static String pluginSocket(long pid) {
     return "p" + pid + ".sock";
   }

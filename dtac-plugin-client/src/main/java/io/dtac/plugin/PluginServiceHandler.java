@@ -3,6 +3,7 @@ package io.dtac.plugin;
 import io.dtac.core.Response;
 import io.dtac.core.PluginException;
 import io.dtac.core.PluginCallException;
+import io.dtac.core.Protocol;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.google.common.util.concurrent.MoreExecutors;
@@ -152,7 +153,7 @@ final class PluginServiceHandler extends PluginServiceGrpc.PluginServiceImplBase
       Endpoint endpoint, EndpointRequestMessage request, StreamObserver<EndpointResponseMessage> out) {
     Response result;
     try {
-      String token = request.getRequest().getMetadataOrDefault(CallToken.KEY, null);
+      String token = request.getRequest().getMetadataOrDefault(Protocol.CALL_TOKEN, null);
       result =
           CallToken.with(Context.current(), token)
               .call(() -> endpoint.handler().handle(Protos.fromProto(request.getRequest())));
@@ -179,7 +180,7 @@ final class PluginServiceHandler extends PluginServiceGrpc.PluginServiceImplBase
       Endpoint endpoint, EndpointRequestMessage request, ServerCallStreamObserver<EndpointResponseMessage> out) {
     java.util.concurrent.CompletableFuture<Response> answer;
     try {
-      String token = request.getRequest().getMetadataOrDefault(CallToken.KEY, null);
+      String token = request.getRequest().getMetadataOrDefault(Protocol.CALL_TOKEN, null);
       java.util.concurrent.CompletionStage<Response> stage =
           CallToken.with(Context.current(), token)
               .call(() -> endpoint.asyncHandler().handle(Protos.fromProto(request.getRequest())));

@@ -1,5 +1,6 @@
 package io.dtac.plugin;
 
+import io.dtac.core.internal.Headers;
 import io.dtac.core.StatusCode;
 
 import io.dtac.core.Action;
@@ -59,7 +60,7 @@ class BrokerClientTest {
     ServerInterceptor captureCredential = new ServerInterceptor() {
       @Override
       public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata h, ServerCallHandler<Q, R> next) {
-        return Contexts.interceptCall(Context.current().withValue(CREDENTIAL, h.get(BrokerClient.CREDENTIAL_HEADER)), call, h, next);
+        return Contexts.interceptCall(Context.current().withValue(CREDENTIAL, h.get(Headers.CREDENTIAL)), call, h, next);
       }
     };
     AgentServiceGrpc.AgentServiceImplBase fake = new AgentServiceGrpc.AgentServiceImplBase() {

@@ -11,6 +11,7 @@ import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
+import io.dtac.core.internal.Headers;
 import com.google.common.util.concurrent.FutureCallback;
 import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.MoreExecutors;
@@ -158,7 +159,7 @@ public class BrokerOverheadBenchmark {
     String credential = credentials.issue();
     credentials.bind(credential, "BenchCaller");
     Metadata headers = new Metadata();
-    headers.put(CallerAuthInterceptor.CREDENTIAL_HEADER, credential);
+    headers.put(Headers.CREDENTIAL, credential);
 
     broker = serve("broker-" + id, brokerService(gate, registry, chains, credentials, audit));
     bare = serve("bare-" + id, new BareForwarder(PluginServiceGrpc.newFutureStub(targetChannel)));
