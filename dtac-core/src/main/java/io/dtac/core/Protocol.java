@@ -62,4 +62,10 @@ public final class Protocol {
   public static final String TRACE_PARENT = "traceparent";
   /** gRPC header of the W3C Trace Context's vendor-specific part; passed on like {@link #TRACE_PARENT}. */
   public static final String TRACE_STATE = "tracestate";
+
+  /**
+   * How the description of a call refused by the broker's rate limits begins (status
+   * RESOURCE_EXHAUSTED); it ends with {@code "; Retry-After: SECONDS"}.
+   */
+  public static final String RATE_LIMIT_REFUSAL = "rate limit exceeded: ";
 }

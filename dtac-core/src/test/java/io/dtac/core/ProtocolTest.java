@@ -40,5 +40,12 @@ class ProtocolTest {
     assertEquals("dtac-broker-credential", Protocol.CREDENTIAL_HEADER);
     assertEquals(">", Protocol.CHAIN_SEPARATOR);
     assertEquals("agent", Protocol.HOST_CALLER);
+    assertEquals("traceparent", Protocol.TRACE_PARENT);
+    assertEquals("tracestate", Protocol.TRACE_STATE);
+  }
+
+  @Test
+  void rateLimitRefusalsAreRecognisable() {
+    assertEquals("rate limit exceeded: ", Protocol.RATE_LIMIT_REFUSAL);
   }
 }

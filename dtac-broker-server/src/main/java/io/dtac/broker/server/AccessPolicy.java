@@ -179,6 +179,7 @@ public final class AccessPolicy {
     private final Pattern callerPattern;
     private final Pattern targetPattern;
     private final Pattern operationPattern;
+    private final RateLimit rateLimit;
 
     /**
      * A rule, checked at once: a pattern that could never match is refused here.
@@ -203,6 +204,45 @@ public final class AccessPolicy {
       this.callerPattern = glob(caller);
       this.targetPattern = glob(target);
       this.operationPattern = glob(operation);
+      this.rateLimit = null;
+    }
+
+    private Rule(Rule r, RateLimit rateLimit) {
+      this.id = r.id;
+      this.caller = r.caller;
+      this.target = r.target;
+      this.operation = r.operation;
+      this.effect = r.effect;
+      this.callerPattern = r.callerPattern;
+      this.targetPattern = r.targetPattern;
+      this.operationPattern = r.operationPattern;
+      this.rateLimit = rateLimit;
+    }
+
+    /**
+     * This rule with a rate limit for the calls it allows: each caller it matches gets its own
+     * allowance, in addition to the broker's per-caller and per-target limits.
+     *
+     * @param limit the limit
+     * @return a new rule
+     * @throws IllegalArgumentException if this rule denies (a denied call is never limited)
+     */
+    public Rule withRateLimit(RateLimit limit) {
+      Objects.requireNonNull(limit, "limit");
+      if (effect != Effect.ALLOW) {
+        throw new IllegalArgumentException(
+            "rule '" + id + "' denies; only an allowing rule can have a rate_limit");
+      }
+      return new Rule(this, limit);
+    }
+
+    /**
+     * The rate limit of the calls this rule allows, per caller.
+     *
+     * @return the limit, or empty if the rule has none
+     */
+    public Optional<RateLimit> rateLimit() {
+      return Optional.ofNullable(rateLimit);
     }
 
     /**
@@ -258,7 +298,8 @@ public final class AccessPolicy {
 
     @Override
     public String toString() {
-      return id + ": " + effect.wireName() + " " + caller + " -> " + target + " " + operation;
+      return id + ": " + effect.wireName() + " " + caller + " -> " + target + " " + operation
+          + (rateLimit == null ? "" : " (" + rateLimit + ")");
     }
 
     private static String requireText(String value, String field) {
