@@ -47,6 +47,8 @@ final class Agent implements AutoCloseable {
     config.tls().ifPresent(b::tls);
     config.accessPolicyFile().ifPresent(b::accessPolicyFile);
     config.plugins().forEach(b::pluginConfig);
+    config.callerLimit().ifPresent(b::callerLimit);
+    config.targetLimit().ifPresent(b::targetLimit);
     observability.configure(b);
     this.broker = b.build();
     this.gateway =

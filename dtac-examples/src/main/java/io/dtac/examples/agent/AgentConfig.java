@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dtac.broker.server.PluginConfig;
+import io.dtac.broker.server.RateLimit;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -37,6 +38,10 @@ import java.util.regex.Pattern;
  *   "access_policy_file": "policy.yaml", // who may call whom (JSON or YAML); reloaded on change
  *   "tls": true,                       // TLS between agent and plugins (default: the broker's)
  *   "metrics_port": 9464,              // GET /metrics (Prometheus) on 127.0.0.1 (default: none)
+ *   "rate_limits": {                   // per caller and per target plugin (default: the broker's)
+ *     "per_caller": {"calls": 1000, "per": "1s", "max_in_flight": 64},
+ *     "per_target": {"calls": 5000, "per": "1s", "max_in_flight": 256}
+ *   },
  *   "plugins": {                       // per plugin file, by its name without ".plugin"
  *     "hello": {
  *       "enabled": true,
@@ -62,7 +67,7 @@ final class AgentConfig {
       new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
   private static final Set<String> KEYS =
       Set.of("port", "plugins_dir", "max_body_bytes", "call_timeout", "handshake_timeout",
-          "threads", "plugins", "access_policy_file", "tls", "metrics_port");
+          "threads", "plugins", "access_policy_file", "tls", "metrics_port", "rate_limits");
   private static final Set<String> PLUGIN_KEYS = Set.of("enabled", "root_path", "sha256", "config", "user", "group");
   private static final Pattern DURATION = Pattern.compile("([0-9]{1,9})(ms|s|m|h|d)");
 
@@ -77,6 +82,8 @@ final class AgentConfig {
   /** null: the broker's default (TLS only where the kernel cannot attest callers). */
   private Boolean tls;
   private OptionalInt metricsPort = OptionalInt.empty();
+  private Optional<RateLimit> callerLimit = Optional.empty();
+  private Optional<RateLimit> targetLimit = Optional.empty();
 
   private AgentConfig(
       OptionalInt port,
@@ -164,6 +171,16 @@ final class AgentConfig {
         throw new IllegalArgumentException(where + ": 'tls' must be true or false");
       }
       config.tls = root.get("tls").booleanValue();
+    }
+    if (root.has("rate_limits")) {
+      JsonNode limits = root.get("rate_limits");
+      String at = where + ": rate_limits";
+      if (!limits.isObject()) {
+        throw new IllegalArgumentException(at + " must be an object with per_caller and/or per_target");
+      }
+      requireKnownKeys(at, limits, Set.of("per_caller", "per_target"));
+      config.callerLimit = rateLimit(at + ".per_caller", limits.get("per_caller"));
+      config.targetLimit = rateLimit(at + ".per_target", limits.get("per_target"));
     }
     if (root.has("metrics_port")) {
       config.metricsPort = OptionalInt.of((int) integer(where, root, "metrics_port", 0, 65535));
@@ -304,6 +321,30 @@ final class AgentConfig {
 
   int threads() {
     return threads;
+  }
+
+  private static Optional<RateLimit> rateLimit(String at, JsonNode node) {
+    if (node == null) {
+      return Optional.empty();
+    }
+    if (!node.isObject()) {
+      throw new IllegalArgumentException(at + " must be an object, e.g. {\"calls\": 1000, \"per\": \"1s\", \"max_in_flight\": 64}");
+    }
+    try {
+      return Optional.of(RateLimit.parse(JSON.convertValue(node, new com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>>() {})));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(at + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Each caller's rate limit, if configured (else the broker's default). */
+  Optional<RateLimit> callerLimit() {
+    return callerLimit;
+  }
+
+  /** Each target plugin's rate limit, if configured (else the broker's default). */
+  Optional<RateLimit> targetLimit() {
+    return targetLimit;
   }
 
   /**

@@ -26,6 +26,20 @@ class AgentConfigTest {
   }
 
   @Test
+  void rateLimitsAreReadPerCallerAndPerTarget() throws IOException {
+    AgentConfig c = AgentConfig.read(write("{\"rate_limits\": {\"per_caller\": {\"calls\": 100, \"per\": \"1s\","
+        + " \"max_in_flight\": 8}, \"per_target\": {\"max_in_flight\": 16}}}"));
+    assertEquals(new io.dtac.broker.server.RateLimit(100, java.time.Duration.ofSeconds(1), 8), c.callerLimit().orElseThrow());
+    assertEquals(new io.dtac.broker.server.RateLimit(Integer.MAX_VALUE, java.time.Duration.ofSeconds(1), 16),
+        c.targetLimit().orElseThrow());
+    assertTrue(AgentConfig.defaults().callerLimit().isEmpty());
+    String e = error("{\"rate_limits\": {\"per_caller\": {\"calls\": -1}}}");
+    assertTrue(e.contains("rate_limits.per_caller") && e.contains("'calls' must be a whole number"), e);
+    String unknown = error("{\"rate_limits\": {\"per_plugin\": {}}}");
+    assertTrue(unknown.contains("per_plugin"), unknown);
+  }
+
+  @Test
   void everyKeyIsRead() throws IOException {
     AgentConfig c = AgentConfig.read(write("{\"port\": 9000, \"plugins_dir\": \"p\", \"max_body_bytes\": 10,"
         + " \"call_timeout\": \"2s\", \"handshake_timeout\": \"1m\", \"threads\": 4,"
