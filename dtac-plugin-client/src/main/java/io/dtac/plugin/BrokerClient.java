@@ -58,9 +58,19 @@ public final class BrokerClient implements AutoCloseable {
   private final ManagedChannel channel;
   private final AgentServiceGrpc.AgentServiceBlockingStub stub;
   private final AgentServiceGrpc.AgentServiceFutureStub futureStub;
+  private final Duration defaultTimeout;
 
-  private BrokerClient(String address, ChannelCredentials credentials, String credential) {
+  /**
+   * How long a call waits by default when neither the caller nor the endpoint call being served
+   * set a deadline: 60 s, longer than the broker's own default (30 s), so that normally the
+   * broker's answer, which names the target, arrives first; and finite, so that a call to a hung
+   * agent does not wait forever.
+   */
+  public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
+
+  private BrokerClient(String address, ChannelCredentials credentials, String credential, Duration defaultTimeout) {
     this.address = address;
+    this.defaultTimeout = defaultTimeout;
     this.channel =
         BrokerChannels.routed(address)
             .orElseGet(() -> UnixSockets.channelBuilder(target(address), credentials))
@@ -117,6 +127,7 @@ public final class BrokerClient implements AutoCloseable {
     private final String address;
     private ChannelCredentials channelCredentials;
     private String credential = BrokerCredential.get();
+    private Duration defaultTimeout = DEFAULT_TIMEOUT;
 
     private Builder(String address) {
       this.address = address;
@@ -134,6 +145,23 @@ public final class BrokerClient implements AutoCloseable {
      */
     public Builder channelCredentials(ChannelCredentials credentials) {
       this.channelCredentials = Objects.requireNonNull(credentials, "credentials");
+      return this;
+    }
+
+    /**
+     * How long calls wait when neither the caller nor the endpoint call being served set a
+     * deadline; default {@link BrokerClient#DEFAULT_TIMEOUT}.
+     *
+     * @param timeout positive
+     * @return this builder
+     * @throws IllegalArgumentException if it is not positive
+     */
+    public Builder defaultTimeout(Duration timeout) {
+      Objects.requireNonNull(timeout, "timeout");
+      if (timeout.isNegative() || timeout.isZero()) {
+        throw new IllegalArgumentException("defaultTimeout must be positive, got " + timeout);
+      }
+      this.defaultTimeout = timeout;
       return this;
     }
 
@@ -164,7 +192,7 @@ public final class BrokerClient implements AutoCloseable {
           channelCredentials != null
               ? channelCredentials
               : brokerCredentials(System.getenv());
-      return new BrokerClient(address.trim(), tls, credential);
+      return new BrokerClient(address.trim(), tls, credential, defaultTimeout);
     }
   }
 
@@ -226,10 +254,7 @@ public final class BrokerClient implements AutoCloseable {
       String pluginName, String method, Action action, Request request, Duration timeout)
       throws PluginCallException {
     PluginCallRequest call = callRequest(pluginName, method, action, request);
-    AgentServiceGrpc.AgentServiceBlockingStub s = stub;
-    if (timeout != null) {
-      s = s.withDeadlineAfter(timeout.toNanos(), TimeUnit.NANOSECONDS);
-    }
+    AgentServiceGrpc.AgentServiceBlockingStub s = withDeadline(stub, timeout);
     Deadline deadline = earliest(s.getCallOptions().getDeadline(), Context.current().getDeadline());
     long allowedMillis =
         deadline == null ? 0 : (deadline.timeRemaining(TimeUnit.NANOSECONDS) + 999_999) / 1_000_000;
@@ -270,10 +295,7 @@ public final class BrokerClient implements AutoCloseable {
   public CompletableFuture<Response> callAsync(
       String pluginName, String method, Action action, Request request, Duration timeout) {
     PluginCallRequest call = callRequest(pluginName, method, action, request);
-    AgentServiceGrpc.AgentServiceFutureStub s = futureStub;
-    if (timeout != null) {
-      s = s.withDeadlineAfter(timeout.toNanos(), TimeUnit.NANOSECONDS);
-    }
+    AgentServiceGrpc.AgentServiceFutureStub s = withDeadline(futureStub, timeout);
     com.google.common.util.concurrent.ListenableFuture<io.dtac.broker.api.PluginCallResponse> sent = s.callPlugin(call);
     CompletableFuture<Response> result = new CompletableFuture<>() {
       @Override
@@ -342,6 +364,20 @@ public final class BrokerClient implements AutoCloseable {
     return Protos.fromProto(r.getResponse());
   }
 
+  /**
+   * {@code stub} with {@code timeout}; without one, with the default timeout unless the current
+   * context (the endpoint call being served) has a deadline, which gRPC applies by itself.
+   */
+  private <S extends io.grpc.stub.AbstractStub<S>> S withDeadline(S stub, Duration timeout) {
+    if (timeout != null) {
+      return stub.withDeadlineAfter(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    }
+    if (Context.current().getDeadline() == null) {
+      return stub.withDeadlineAfter(defaultTimeout.toNanos(), TimeUnit.NANOSECONDS);
+    }
+    return stub;
+  }
+
   private static Deadline earliest(Deadline a, Deadline b) {
     if (a == null) {
       return b;
@@ -375,7 +411,7 @@ public final class BrokerClient implements AutoCloseable {
 
   private ListPluginsResponse list() throws PluginCallException {
     try {
-      return stub.listPlugins(ListPluginsRequest.getDefaultInstance());
+      return withDeadline(stub, null).listPlugins(ListPluginsRequest.getDefaultInstance());
     } catch (StatusRuntimeException e) {
       throw Protos.toException(e);
     }

@@ -20,6 +20,8 @@ import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
@@ -86,7 +88,7 @@ public final class PluginHost {
     ServerInterceptor agentOnly = agent.agentOnly(plugin.name());
     Server server;
     boolean tls;
-    ExecutorService worker = Executors.newCachedThreadPool(workerThreads(plugin.name()));
+    ExecutorService worker = boundedWorker(plugin.name());
     try {
       ServerCredentials transport = credentials(env);
       tls = !(transport instanceof InsecureServerCredentials);
@@ -144,6 +146,23 @@ public final class PluginHost {
       stop.run();
     }
     return 0;
+  }
+
+  /**
+   * At most this many blocking endpoint calls (and Register) run at once in one plugin process;
+   * threads beyond the first are made on demand and end after 30 s idle.
+   */
+  public static final int MAX_ENDPOINT_THREADS = 64;
+  /** At most this many more wait for a thread; beyond them a call fails at once with RESOURCE_EXHAUSTED. */
+  public static final int MAX_QUEUED_CALLS = 256;
+
+  /** The bounded pool blocking endpoints run on; see {@link #MAX_ENDPOINT_THREADS}. */
+  static ThreadPoolExecutor boundedWorker(String pluginName) {
+    ThreadPoolExecutor pool = new ThreadPoolExecutor(
+        MAX_ENDPOINT_THREADS, MAX_ENDPOINT_THREADS, 30, TimeUnit.SECONDS,
+        new ArrayBlockingQueue<>(MAX_QUEUED_CALLS), workerThreads(pluginName));
+    pool.allowCoreThreadTimeOut(true);
+    return pool;
   }
 
   /** Daemon threads named for the plugin, for Register and blocking endpoints. */

@@ -51,13 +51,23 @@ final class PluginServiceHandler extends PluginServiceGrpc.PluginServiceImplBase
     this.worker = worker;
   }
 
-  /** Runs {@code task} on the worker in the current call's context; UNAVAILABLE when stopping. */
+  /**
+   * Runs {@code task} on the worker in the current call's context; UNAVAILABLE when stopping,
+   * RESOURCE_EXHAUSTED when the worker's threads and queue are all taken.
+   */
   private void offload(StreamObserver<?> out, Runnable task) {
     try {
       worker.execute(Context.current().wrap(task));
     } catch (RejectedExecutionException e) {
+      boolean stopping = worker instanceof java.util.concurrent.ExecutorService
+          && ((java.util.concurrent.ExecutorService) worker).isShutdown();
       out.onError(
-          Status.UNAVAILABLE.withDescription("plugin " + plugin.name() + " is stopping").asRuntimeException());
+          (stopping
+              ? Status.UNAVAILABLE.withDescription("plugin " + plugin.name() + " is stopping")
+              : Status.RESOURCE_EXHAUSTED.withDescription("plugin " + plugin.name() + " is busy: "
+                  + PluginHost.MAX_ENDPOINT_THREADS + " blocking calls are running and "
+                  + PluginHost.MAX_QUEUED_CALLS + " are waiting, the most it takes; retry later"))
+              .asRuntimeException());
     }
   }
 

@@ -113,6 +113,23 @@ class BrokerClientTest {
   }
 
   @Test
+  void aCallToAHungBrokerEndsAtTheDefaultDeadlineRatherThanWaitingForever() throws Exception {
+    assertEquals(java.time.Duration.ofSeconds(60), BrokerClient.DEFAULT_TIMEOUT);
+    try (BrokerClient impatient = BrokerClient.builder("127.0.0.1:" + server.getPort())
+        .defaultTimeout(java.time.Duration.ofMillis(300)).build()) {
+      PluginCallException e = assertThrows(PluginCallException.class,
+          () -> impatient.call("Slow", "x", Action.READ, null));
+      assertEquals(StatusCode.DEADLINE_EXCEEDED, e.code(), e.getMessage());
+      assertTrue(e.getMessage().contains("within its deadline of 300 ms"), e.getMessage());
+      ExecutionException async = assertThrows(ExecutionException.class,
+          () -> impatient.callAsync("Slow", "x", Action.READ, null).get(10, TimeUnit.SECONDS));
+      assertEquals(StatusCode.DEADLINE_EXCEEDED, ((PluginCallException) async.getCause()).code());
+    }
+    assertThrows(IllegalArgumentException.class,
+        () -> BrokerClient.builder("127.0.0.1:1").defaultTimeout(java.time.Duration.ZERO));
+  }
+
+  @Test
   void callCarriesTargetMethodActionBodyAndTheCredential() throws Exception {
     Response r = client.call("HelloPlugin", "hello", Action.READ, Request.builder().body("b").build());
     assertEquals("HelloPlugin read:hello b as s3cret", r.valueAsString());
