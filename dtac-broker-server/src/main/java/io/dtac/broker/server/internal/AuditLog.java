@@ -33,10 +33,15 @@ import org.slf4j.LoggerFactory;
  * The audit trail: every {@link AuditRecord} goes, as one JSON line, to the SLF4J logger
  * {@value #LOGGER} at INFO and, when configured, to an append-only JSON-lines file.
  *
- * <p>The file has one writer thread, so lines never interleave; callers only enqueue and never
- * wait for the disk unless {@value #CAPACITY} records are already waiting. The writer flushes
- * whenever it has emptied the queue. {@link #close()} writes every record accepted before it,
- * then closes the file; records after close reach SLF4J only. Thread-safe.
+ * <p>Callers, often the broker's transport threads, never wait: {@link #record} only hands the
+ * record to a bounded queue ({@value #CAPACITY} records); one writer thread turns records into
+ * JSON, logs them and writes the file, so lines never interleave, and flushes whenever it has
+ * emptied the queue. When the queue is nearly full ({@link #behind()}), the broker refuses new
+ * calls rather than run calls it could not audit; a record that still finds the queue full is
+ * counted, never silently lost: {@code dtac.broker.audit.backpressure} and a log line saying how
+ * many were dropped. Before {@link #open()} and after {@link #close()} records go to SLF4J
+ * directly. {@link #close()} writes every record accepted before it, then closes the file.
+ * Thread-safe.
  */
 public final class AuditLog implements AutoCloseable {
   /** The name of the SLF4J logger that receives audit records. */
@@ -46,16 +51,19 @@ public final class AuditLog implements AutoCloseable {
   private static final Logger AUDIT = LoggerFactory.getLogger(LOGGER);
   private static final Logger LOG = LoggerFactory.getLogger(AuditLog.class);
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final String END = new String("end of audit");
+  /** Below this much room left in the queue the broker refuses new calls ({@link #behind()}). */
+  static final int HEADROOM = 4_096;
+  private static final AuditRecord END = new AuditRecord("", "end", "", "", "", "", "", "", "", 0, 0, 0);
 
   private final Path file;
   private final BrokerMetrics metrics;
   private final String runId;
   private final AtomicLong sequence = new AtomicLong();
-  private final BlockingQueue<String> queue = new ArrayBlockingQueue<>(CAPACITY);
+  private final BlockingQueue<AuditRecord> queue = new ArrayBlockingQueue<>(CAPACITY);
+  private final AtomicLong dropped = new AtomicLong();
+  private volatile long lastDropReport;
   private final ReadWriteLock closing = new ReentrantReadWriteLock();
   private final AtomicBoolean warnedAfterClose = new AtomicBoolean();
-  private volatile boolean writerFailed;
   private boolean closed;
   private volatile Thread writer;
 
@@ -77,27 +85,31 @@ public final class AuditLog implements AutoCloseable {
   }
 
   /**
-   * Opens the file (created owner-read/write only if missing, appended to otherwise) and starts
-   * the writer. Does nothing without a file.
+   * Opens the file, if any (created owner-read/write only if missing, appended to otherwise), and
+   * starts the writer thread.
    *
    * @throws IOException naming the file if it cannot be opened
    */
   public synchronized void open() throws IOException {
-    if (file == null || writer != null) {
+    if (writer != null || closed) {
       return;
     }
-    FileChannel channel;
-    try {
-      channel = FileChannel.open(
-          file,
-          Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND),
-          ownerOnly());
-    } catch (IOException e) {
-      throw new IOException("cannot open the audit file " + file + ": " + e, e);
+    BufferedWriter out = null;
+    if (file != null) {
+      FileChannel channel;
+      try {
+        channel = FileChannel.open(
+            file,
+            Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND),
+            ownerOnly());
+      } catch (IOException e) {
+        throw new IOException("cannot open the audit file " + file + ": " + e, e);
+      }
+      out = new BufferedWriter(
+          new OutputStreamWriter(Channels.newOutputStream(channel), StandardCharsets.UTF_8), 64 * 1024);
     }
-    BufferedWriter out =
-        new BufferedWriter(new OutputStreamWriter(Channels.newOutputStream(channel), StandardCharsets.UTF_8), 64 * 1024);
-    Thread t = new Thread(() -> drain(out), "dtac-audit-writer");
+    BufferedWriter fileOut = out;
+    Thread t = new Thread(() -> drain(fileOut), "dtac-audit-writer");
     t.setDaemon(true);
     writer = t;
     t.start();
@@ -115,67 +127,103 @@ public final class AuditLog implements AutoCloseable {
     return runId + "-" + sequence.incrementAndGet();
   }
 
-  /** Emits one record. Never throws; blocks only while the file writer is far behind. */
+  /**
+   * Whether the writer is so far behind that new calls should be refused: fewer than {@value
+   * #HEADROOM} places are left in its queue, kept for the records of calls already running.
+   */
+  public boolean behind() {
+    return writer != null && queue.remainingCapacity() < HEADROOM;
+  }
+
+  /** Emits one record. Never throws and never blocks. */
   public void record(AuditRecord r) {
     metrics.callCompleted(r);
-    String line;
-    try {
-      line = JSON.writeValueAsString(r);
-    } catch (JsonProcessingException e) {
-      LOG.error("cannot serialise audit record {}", r, e);
-      return;
-    }
-    AUDIT.info(line);
-    if (file == null) {
-      return;
-    }
     closing.readLock().lock();
     try {
-      if (writerFailed) {
-        return;
-      }
       if (closed || writer == null) {
-        if (warnedAfterClose.compareAndSet(false, true)) {
+        if (closed && file != null && warnedAfterClose.compareAndSet(false, true)) {
           LOG.warn("audit records after the broker stopped reach the log only, not {}", file);
         }
+        log(r);
         return;
       }
-      if (!queue.offer(line)) {
+      if (!queue.offer(r)) {
         metrics.auditBackpressure();
-        queue.put(line);
+        long n = dropped.incrementAndGet();
+        long now = System.nanoTime();
+        if (now - lastDropReport > TimeUnit.SECONDS.toNanos(1)) {
+          lastDropReport = now;
+          LOG.error("{} audit records dropped so far: the audit writer is {} records behind (the disk is"
+              + " too slow or stalled); the broker refuses new calls until it catches up", n, CAPACITY);
+        }
       }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      LOG.error("interrupted while queueing an audit record for {}; it reached the log only", file);
     } finally {
       closing.readLock().unlock();
     }
   }
 
+  /** How many records found the queue full since the start: each also counted as back-pressure. */
+  public long dropped() {
+    return dropped.get();
+  }
+
+  /** Logs one record to SLF4J; returns its JSON line, or null if it cannot be serialised. */
+  private static String log(AuditRecord r) {
+    String line;
+    try {
+      line = JSON.writeValueAsString(r);
+    } catch (JsonProcessingException e) {
+      LOG.error("cannot serialise audit record {}", r, e);
+      return null;
+    }
+    AUDIT.info(line);
+    return line;
+  }
+
   private void drain(BufferedWriter out) {
-    List<String> batch = new ArrayList<>(1024);
+    List<AuditRecord> batch = new ArrayList<>(1024);
     boolean end = false;
-    try (out) {
+    boolean fileOk = out != null;
+    try {
       while (!end) {
         batch.add(queue.take());
         queue.drainTo(batch, 4096);
-        for (String line : batch) {
-          if (line == END) {
+        for (AuditRecord r : batch) {
+          if (r == END) {
             end = true;
             break;
           }
-          out.write(line);
-          out.write('\n');
+          String line = log(r);
+          if (fileOk && line != null) {
+            try {
+              out.write(line);
+              out.write('\n');
+            } catch (IOException e) {
+              fileOk = false;
+              LOG.error("writing the audit file {} failed; records reach the log only from now on", file, e);
+            }
+          }
         }
         batch.clear();
-        out.flush();
+        if (fileOk) {
+          try {
+            out.flush();
+          } catch (IOException e) {
+            fileOk = false;
+            LOG.error("writing the audit file {} failed; records reach the log only from now on", file, e);
+          }
+        }
       }
-    } catch (IOException e) {
-      writerFailed = true;
-      queue.clear();
-      LOG.error("writing the audit file {} failed; records reach the log only from now on", file, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    } finally {
+      if (out != null) {
+        try {
+          out.close();
+        } catch (IOException e) {
+          LOG.error("closing the audit file {} failed", file, e);
+        }
+      }
     }
   }
 

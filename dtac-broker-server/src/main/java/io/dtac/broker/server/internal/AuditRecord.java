@@ -46,6 +46,26 @@ public record AuditRecord(
     long responseBytes,
     @JsonInclude(JsonInclude.Include.NON_EMPTY) String traceId) {
 
+  /**
+   * The longest target, method or action a record keeps: they are what the caller sent, before
+   * any check, so a longer one is cut and marked, and no caller makes a record as long as it likes.
+   */
+  public static final int MAX_FIELD_LENGTH = 256;
+
+  /** Cuts the fields the caller chose to {@link #MAX_FIELD_LENGTH}. */
+  public AuditRecord {
+    target = clip(target);
+    method = clip(method);
+    action = clip(action);
+  }
+
+  private static String clip(String s) {
+    if (s == null || s.length() <= MAX_FIELD_LENGTH) {
+      return s;
+    }
+    return s.substring(0, MAX_FIELD_LENGTH) + "...(" + (s.length() - MAX_FIELD_LENGTH) + " more characters)";
+  }
+
   /** A record of a call that is part of no trace. */
   public AuditRecord(
       String time, String callId, String caller, String target, String method, String action,

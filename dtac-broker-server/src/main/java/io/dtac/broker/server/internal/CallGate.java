@@ -97,6 +97,16 @@ public final class CallGate {
               .asRuntimeException());
     }
     String caller = identity.name();
+    if (audit.behind()) {
+      audit.record(
+          record(time, callId, caller, pluginName, method, action, "deny", Refusals.AUDIT_BACKLOG,
+              Status.Code.RESOURCE_EXHAUSTED, started, request.getSerializedSize(), 0, ""));
+      return Futures.immediateFailedFuture(
+          Status.RESOURCE_EXHAUSTED
+              .withDescription("the broker's audit trail is too far behind to record the call (its disk is"
+                  + " slow or stalled); calls are refused until it catches up; retry later")
+              .asRuntimeException());
+    }
     CallTracing.Span span = tracing.start(callId, caller, pluginName, method, action);
     AccessPolicy.Decision decision = policy.decide(identity, pluginName, action, method);
     String rule = decision == null ? "host" : decision.ruleId();

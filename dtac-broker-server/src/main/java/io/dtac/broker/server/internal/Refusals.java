@@ -23,6 +23,8 @@ final class Refusals {
   static final String NO_IDENTITY = "no-identity";
   /** A call over a rate limit ({@link CallLimits}). */
   static final String RATE_LIMIT = "rate-limit";
+  /** The audit writer was too far behind to take the call's record ({@link AuditLog#behind()}). */
+  static final String AUDIT_BACKLOG = "audit-backlog";
 
   private Refusals() {}
 

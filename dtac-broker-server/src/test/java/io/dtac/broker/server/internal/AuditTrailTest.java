@@ -159,6 +159,66 @@ class AuditTrailTest {
   }
 
   @Test
+  void aStalledAuditFileNeverBlocksACallerAndCallsAreRefusedRatherThanRunUnaudited() throws Exception {
+    Path fifo = dir.resolve("audit.fifo");
+    Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start();
+    assertEquals(0, mkfifo.waitFor());
+    CountDownLatch diskRecovers = new CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicLong linesRead = new java.util.concurrent.atomic.AtomicLong();
+    Thread disk = new Thread(() -> {
+      try (java.io.BufferedReader in = Files.newBufferedReader(fifo)) {
+        diskRecovers.await();
+        while (in.readLine() != null) {
+          linesRead.incrementAndGet();
+        }
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    }, "slow-disk");
+    disk.start();
+    InProcessBroker broker = new InProcessBroker(PolicyEngine.fixed(AccessPolicy.allowAll()), fifo);
+    try {
+      broker.plugins.add("Target", "read:item");
+      String credential = broker.credentialFor("Caller");
+      // The writer is stuck on the pipe; a caller's thread records far more than the queue holds.
+      int flood = AuditLog.CAPACITY + 1_000;
+      for (int i = 0; i < flood; i++) {
+        broker.audit.record(new AuditRecord("t", "flood-" + i, "Caller", "Target", "item", "read", "allow",
+            "default", "OK", 1, 0, 0));
+      }
+      assertTrue(broker.audit.dropped() > 0, "records over the queue are counted, not waited for");
+      assertTrue(broker.audit.behind());
+      StatusRuntimeException refused = assertThrows(StatusRuntimeException.class,
+          () -> broker.stub(credential).callPlugin(call("Target", "item", "read", "x")));
+      assertEquals(io.grpc.Status.Code.RESOURCE_EXHAUSTED, refused.getStatus().getCode());
+      assertTrue(refused.getStatus().getDescription().contains("audit trail is too far behind"), refused.getMessage());
+      assertEquals(0, broker.plugins.calls("Target"), "a call that could not be audited did not run");
+
+      diskRecovers.countDown();
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60)).until(() -> !broker.audit.behind());
+      broker.stub(credential).callPlugin(call("Target", "item", "read", "y"));
+      assertEquals(1, broker.plugins.calls("Target"));
+      long offered = flood + 2;
+      broker.close();
+      disk.join(TimeUnit.SECONDS.toMillis(60));
+      assertEquals(offered - broker.audit.dropped(), linesRead.get(),
+          "every record not counted as dropped reached the file, whole");
+    } finally {
+      diskRecovers.countDown();
+      broker.close();
+    }
+  }
+
+  @Test
+  void fieldsTheCallerChoseAreCutBeforeTheyReachARecord() {
+    String huge = "m".repeat(100_000);
+    AuditRecord r = new AuditRecord("t", "id", "Caller", huge, huge, huge, "deny", "x", "NOT_FOUND", 1, 0, 0);
+    assertTrue(r.target().length() < AuditRecord.MAX_FIELD_LENGTH + 40, r.target().length() + "");
+    assertTrue(r.method().endsWith("...(99744 more characters)"), r.method().substring(200));
+    assertEquals("short", new AuditRecord("t", "id", "c", "short", "m", "read", "a", "r", "OK", 1, 0, 0).target());
+  }
+
+  @Test
   void fileIsAppendedToAcrossRunsAndReadableByItsOwnerOnly() throws Exception {
     Path file = dir.resolve("audit.jsonl");
     for (int run = 0; run < 2; run++) {
