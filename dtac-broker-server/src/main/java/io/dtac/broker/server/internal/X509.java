@@ -51,27 +51,28 @@ final class X509 {
 
   static X509Certificate sign(X509v3CertificateBuilder b, PrivateKey signer)
       throws GeneralSecurityException {
-    String alg;
-    switch (signer.getAlgorithm()) {
-      case "EC":
-        alg = "SHA256withECDSA";
-        break;
-      case "RSA":
-        alg = "SHA256withRSA";
-        break;
-      case "Ed25519":
-      case "EdDSA":
-        alg = "Ed25519";
-        break;
-      default:
-        throw new GeneralSecurityException(
-            "unsupported CA key algorithm " + signer.getAlgorithm() + "; use an EC, RSA or Ed25519 key");
-    }
+    String alg = signatureAlgorithm(signer);
     try {
       X509CertificateHolder holder = b.build(new JcaContentSignerBuilder(alg).build(signer));
       return new JcaX509CertificateConverter().getCertificate(holder);
     } catch (OperatorCreationException e) {
       throw new GeneralSecurityException(e);
+    }
+  }
+
+  /** The signature algorithm for a key: SHA-256 with ECDSA or RSA, or Ed25519. */
+  static String signatureAlgorithm(PrivateKey key) throws GeneralSecurityException {
+    switch (key.getAlgorithm()) {
+      case "EC":
+        return "SHA256withECDSA";
+      case "RSA":
+        return "SHA256withRSA";
+      case "Ed25519":
+      case "EdDSA":
+        return "Ed25519";
+      default:
+        throw new GeneralSecurityException(
+            "unsupported CA key algorithm " + key.getAlgorithm() + "; use an EC, RSA or Ed25519 key");
     }
   }
 
@@ -87,15 +88,10 @@ final class X509 {
 
   static boolean matches(PrivateKey key, PublicKey pub) {
     String alg;
-    switch (key.getAlgorithm()) {
-      case "EC":
-        alg = "SHA256withECDSA";
-        break;
-      case "RSA":
-        alg = "SHA256withRSA";
-        break;
-      default:
-        alg = "Ed25519";
+    try {
+      alg = signatureAlgorithm(key);
+    } catch (GeneralSecurityException e) {
+      return false;
     }
     try {
       byte[] probe = randomBytes(32);
