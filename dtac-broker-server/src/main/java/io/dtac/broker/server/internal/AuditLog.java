@@ -78,12 +78,22 @@ public final class AuditLog implements AutoCloseable {
 
   /**
    * Opens the file (created owner-read/write only if missing, appended to otherwise) and starts
-   * the writer. Does nothing without a file.
+   * the writer. Does nothing without a file, or after {@link #close()}.
    *
    * @throws IOException naming the file if it cannot be opened
    */
   public synchronized void open() throws IOException {
-    if (file == null || writer != null) {
+    // Under the lock close() takes: a close() that comes first leaves nothing to start.
+    closing.writeLock().lock();
+    try {
+      openFile();
+    } finally {
+      closing.writeLock().unlock();
+    }
+  }
+
+  private void openFile() throws IOException {
+    if (file == null || writer != null || closed) {
       return;
     }
     FileChannel channel;
