@@ -201,7 +201,8 @@ public final class PluginLauncher {
         return;
       }
     }
-    process.stop(Duration.ZERO);
+    process.kill();
+    process.stop(settings.stopTimeout());
     throw new LaunchFailed(
         process.file().getFileName() + " was stopped at once: the broker is shutting down", process.pid());
   }
