@@ -8,6 +8,8 @@ import io.dtac.examples.reliability.TestPlugin;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -58,10 +60,24 @@ class OrphanIT {
       List<ProcessHandle> all = started;
       Awaitility.await("every process the agent started is gone").atMost(Duration.ofSeconds(5))
           .pollInterval(Duration.ofMillis(20))
-          .until(() -> all.stream().noneMatch(ProcessHandle::isAlive));
+          .until(() -> all.stream().noneMatch(OrphanIT::running));
     } finally {
       agent.destroyForcibly();
       started.forEach(ProcessHandle::destroyForcibly);
+    }
+  }
+
+  /**
+   * Whether {@code h} still runs: a killed process whose parent is gone stays a zombie until the
+   * system's init reaps it (some container inits take seconds, or never do); it runs nothing.
+   */
+  private static boolean running(ProcessHandle h) {
+    try {
+      String stat = Files.readString(Path.of("/proc/" + h.pid() + "/stat"));
+      char state = stat.charAt(stat.lastIndexOf(')') + 2);
+      return state != 'Z' && state != 'X' && h.isAlive();
+    } catch (IOException e) {
+      return false;
     }
   }
 
