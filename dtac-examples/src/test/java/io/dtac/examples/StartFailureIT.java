@@ -51,15 +51,16 @@ class StartFailureIT {
     Path plugins = tmp.resolve("plugins");
     Files.createDirectories(plugins);
     Fixtures.testPlugin(plugins, "Alpha");
+    PluginBroker broker;
     try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      PluginBroker broker = everyPart().pluginDirectory(plugins).port(taken.getLocalPort()).build();
+      broker = everyPart().pluginDirectory(plugins).port(taken.getLocalPort()).build();
       assertThrows(IOException.class, broker::start);
-      assertTrue(broker.plugins().isEmpty(), "no plugin is launched: " + broker.plugins());
-      IllegalStateException again = assertThrows(IllegalStateException.class, broker::start);
-      assertTrue(again.getMessage().contains("only once"), again.getMessage());
-      broker.close();
     }
     before.assertNothingLeft();
+    assertTrue(broker.plugins().isEmpty(), "no plugin is launched: " + broker.plugins());
+    IllegalStateException again = assertThrows(IllegalStateException.class, broker::start);
+    assertTrue(again.getMessage().contains("only once"), again.getMessage());
+    broker.close();
   }
 
   @Test
