@@ -39,6 +39,8 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -57,7 +59,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safe. {@link #start()} may be called once; {@link #close()} stops every plugin
  * process and the broker's server, and is idempotent. A plugin that fails to load is reported
- * (logged, and listed by {@link #plugins()} as FAILED with the reason) while the others load.
+ * (logged, and listed by {@link #plugins()} as FAILED with the reason) while the others load. A
+ * {@code start()} that throws has closed what it started; {@code close()} may also be called
+ * (e.g. from a shutdown hook) while {@code start()} runs on another thread: loading stops at once
+ * and {@code start()} throws {@link IllegalStateException}. Either way no plugin process, thread,
+ * socket or socket directory of the broker's is left behind.
  *
  * <p>Transport: plugins that support it connect over a Unix domain socket in a private directory
  * the broker creates and deletes ({@link PluginBrokerBuilder#unixSockets(boolean)}); others over loopback TCP.
@@ -80,10 +86,12 @@ import org.slf4j.LoggerFactory;
 public final class PluginBroker implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(PluginBroker.class);
 
-  private enum Lifecycle { NEW, STARTED, CLOSED }
+  private enum Lifecycle { NEW, STARTING, STARTED, CLOSED }
 
   private final BrokerConfig config;
   private final AtomicReference<Lifecycle> lifecycle = new AtomicReference<>(Lifecycle.NEW);
+  /** Released when {@link #start()} returns or throws: {@link #close()} waits for it. */
+  private final CountDownLatch startEnded = new CountDownLatch(1);
   private final PluginRegistry registry;
   private final CredentialStore credentials = new CredentialStore();
   /** The launched processes, when the kernel attests callers; null when credentials do. */
@@ -148,15 +156,45 @@ public final class PluginBroker implements AutoCloseable {
    * Starts the broker's gRPC server on loopback and loads every {@code *.plugin} file of the
    * plugin directory, in parallel; returns when each has reached RUNNING or FAILED.
    *
+   * <p>All or nothing: if it throws, it has first closed the broker (as {@link #close()} does),
+   * so the audit file, the policy file watcher, the servers, the socket directory and any plugin
+   * process it started are gone; the broker cannot be started again.
+   *
    * @return this broker
-   * @throws IOException if the server cannot bind or the plugin directory cannot be read
-   * @throws IllegalStateException if called twice or after {@link #close()}
+   * @throws IOException if the audit file cannot be opened, the server cannot bind or the plugin
+   *     directory cannot be read
+   * @throws IllegalStateException if called twice or after {@link #close()}, or if {@code close()}
+   *     was called while it ran
    */
   public PluginBroker start() throws IOException {
-    if (!lifecycle.compareAndSet(Lifecycle.NEW, Lifecycle.STARTED)) {
+    if (!lifecycle.compareAndSet(Lifecycle.NEW, Lifecycle.STARTING)) {
       throw new IllegalStateException("PluginBroker.start() may be called only once, before close()");
     }
+    Throwable failure = null;
+    try {
+      startParts();
+      if (!lifecycle.compareAndSet(Lifecycle.STARTING, Lifecycle.STARTED)) {
+        throw closedWhileStarting();
+      }
+      return this;
+    } catch (IOException | RuntimeException | Error e) {
+      failure = e;
+      throw e;
+    } finally {
+      startEnded.countDown();
+      if (failure != null) {
+        try {
+          close();
+        } catch (RuntimeException | Error e) {
+          failure.addSuppressed(e);
+        }
+      }
+    }
+  }
+
+  private void startParts() throws IOException {
     audit.open();
+    requireStarting();
     if (config.watchAccessPolicyFile()) {
       policy.startWatching();
     }
@@ -172,9 +210,21 @@ public final class PluginBroker implements AutoCloseable {
     if (processes != null) {
       serverCredentials = PeerAttestation.server(serverCredentials, processes::candidates);
     }
+    requireStarting();
     servers.start(agentService, serverCredentials);
+    requireStarting();
     plugins.start(servers.brokerAddress(), servers.transports());
-    return this;
+  }
+
+  /** @throws IllegalStateException if {@link #close()} was called while {@link #start()} runs */
+  private void requireStarting() {
+    if (lifecycle.get() != Lifecycle.STARTING) {
+      throw closedWhileStarting();
+    }
+  }
+
+  private static IllegalStateException closedWhileStarting() {
+    return new IllegalStateException("close() was called while start() ran: the broker is closed");
   }
 
   /**
@@ -236,7 +286,8 @@ public final class PluginBroker implements AutoCloseable {
   }
 
   private void requireRunning() {
-    if (lifecycle.get() != Lifecycle.STARTED || !plugins.started()) {
+    Lifecycle now = lifecycle.get();
+    if ((now != Lifecycle.STARTING && now != Lifecycle.STARTED) || !plugins.started()) {
       throw new IllegalStateException("the broker is not running (start() it first; it cannot be used after close())");
     }
   }
@@ -402,6 +453,10 @@ public final class PluginBroker implements AutoCloseable {
    * SIGKILL after the stop timeout, children included) and the broker's server. Idempotent;
    * blocks until the processes are gone. If interrupted, finishes killing and restores the
    * interrupt flag.
+   *
+   * <p>Called while {@link #start()} runs on another thread, it first stops the loading (launches
+   * in progress are killed, files not yet launched are not launched) and waits for {@code start()}
+   * to return, at most the handshake timeout plus the stop timeout, then closes as above.
    */
   @Override
   public void close() {
@@ -409,8 +464,12 @@ public final class PluginBroker implements AutoCloseable {
     if (previous == Lifecycle.CLOSED) {
       return;
     }
-    servers.notServing();
     boolean interrupted = false;
+    if (previous == Lifecycle.STARTING) {
+      plugins.stopSupervising();
+      interrupted = !awaitStartEnded();
+    }
+    servers.notServing();
     try {
       if (!shutdownGate.drain(config.drainTimeout())) {
         LOG.warn(
@@ -431,5 +490,18 @@ public final class PluginBroker implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     LOG.info("plugin broker stopped");
+  }
+
+  /** Waits for a concurrent {@link #start()} to return; false if interrupted. */
+  private boolean awaitStartEnded() {
+    Duration bound = config.handshakeTimeout().plus(config.stopTimeout());
+    try {
+      if (!startEnded.await(bound.toMillis(), TimeUnit.MILLISECONDS)) {
+        LOG.warn("start() did not return within {} ms of close(); closing anyway", bound.toMillis());
+      }
+      return true;
+    } catch (InterruptedException e) {
+      return false;
+    }
   }
 }

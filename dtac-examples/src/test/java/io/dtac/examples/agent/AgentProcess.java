@@ -1,5 +1,6 @@
 package io.dtac.examples.agent;
 
+import io.dtac.broker.server.internal.ProcessGroupGuard;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -205,9 +206,11 @@ final class AgentProcess implements AutoCloseable {
         .build();
   }
 
-  /** The processes it started (its plugins), now. */
+  /** The processes it started (its plugins), now; not the plugins' guards (see ProcessGroupGuard). */
   List<ProcessHandle> children() {
-    return process.descendants().collect(Collectors.toList());
+    return process.descendants()
+        .filter(h -> !h.info().commandLine().orElse("").contains(ProcessGroupGuard.NAME))
+        .collect(Collectors.toList());
   }
 
   /** Sends SIGTERM and waits for the exit and the end of its stdout; returns the exit code. */

@@ -86,11 +86,21 @@ public final class AuditLog implements AutoCloseable {
 
   /**
    * Opens the file, if any (created owner-read/write only if missing, appended to otherwise), and
-   * starts the writer thread.
+   * starts the writer thread. Does nothing after {@link #close()}.
    *
    * @throws IOException naming the file if it cannot be opened
    */
   public synchronized void open() throws IOException {
+    // Under the lock close() takes: a close() that comes first leaves nothing to start.
+    closing.writeLock().lock();
+    try {
+      openWriter();
+    } finally {
+      closing.writeLock().unlock();
+    }
+  }
+
+  private void openWriter() throws IOException {
     if (writer != null || closed) {
       return;
     }

@@ -30,6 +30,8 @@ public final class BrokerServers {
   private volatile Server server;
   private volatile Server unixServer;
   private volatile Transports transports = Transports.tcpOnly();
+  /** Guarded by this: after {@link #shutdown()} nothing starts. */
+  private boolean shutDown;
 
   private final BrokerMetrics metrics;
 
@@ -44,8 +46,13 @@ public final class BrokerServers {
    * TCP alone, with a warning, if it cannot listen).
    *
    * @throws IOException if the TCP listener cannot bind
+   * @throws IllegalStateException after {@link #shutdown()}
    */
-  public void start(ServerServiceDefinition agentService, ServerCredentials credentials) throws IOException {
+  public synchronized void start(ServerServiceDefinition agentService, ServerCredentials credentials)
+      throws IOException {
+    if (shutDown) {
+      throw new IllegalStateException("the broker's servers are shut down");
+    }
     server =
         configure(
                 NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.port()), credentials),
@@ -122,8 +129,9 @@ public final class BrokerServers {
     health.setStatus("", HealthCheckResponse.ServingStatus.NOT_SERVING);
   }
 
-  /** Stops accepting calls; calls in progress continue. */
-  public void shutdown() {
+  /** Stops accepting calls; calls in progress continue. Waits for a {@link #start} under way. */
+  public synchronized void shutdown() {
+    shutDown = true;
     Server s = server;
     if (s != null) {
       s.shutdown();

@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -48,6 +49,10 @@ public final class PluginLauncher {
   private final LaunchIdentity identities;
   private final Transports transports;
   private final Consumer<LoadedPlugin> onFailure;
+  /** The processes of launches in progress (from start to RUNNING or FAILED), so that close ends them. */
+  private final Set<PluginProcess> launching = new HashSet<>();
+  /** Guarded by {@link #launching}. */
+  private boolean closed;
 
   /**
    * @param transports how plugins are reached: Unix sockets for those that take the offer
@@ -67,8 +72,15 @@ public final class PluginLauncher {
     this.onFailure = onFailure;
   }
 
-  /** Loads {@code file}; returns the plugin if it reached RUNNING, else null. Never throws. */
+  /**
+   * Loads {@code file}; returns the plugin if it reached RUNNING, else null (also when the launcher
+   * is closed: then nothing is started). Never throws.
+   */
   public LoadedPlugin load(Path file, PluginConfig config) {
+    if (isClosed()) {
+      LOG.info("plugin file {} is not launched: the broker is shutting down", file.getFileName());
+      return null;
+    }
     String fileName = file.getFileName().toString();
     Launch launch;
     try {
@@ -80,6 +92,15 @@ public final class PluginLauncher {
       Thread.currentThread().interrupt();
       return null;
     }
+    try {
+      return named(file, config, launch);
+    } finally {
+      settled(launch.process());
+    }
+  }
+
+  private LoadedPlugin named(Path file, PluginConfig config, Launch launch) {
+    String fileName = file.getFileName().toString();
     HandshakeParser.ConnectInfo info = launch.info();
     String rootPath = config.rootPath().orElse(info.rootPath());
     LoadedPlugin plugin = new LoadedPlugin(info.name(), rootPath, file);
@@ -147,17 +168,70 @@ public final class PluginLauncher {
     } catch (IOException e) {
       throw new LaunchFailed("cannot start " + fileName + ": " + e.getMessage(), 0);
     }
+    admit(process);
     try {
       String line = process.awaitHandshakeLine(settings.handshakeTimeout());
       return new Launch(
           process, HandshakeParser.parse(line, PluginDiscovery.stem(file)), issued);
     } catch (HandshakeException e) {
+      settled(process);
       process.stop(settings.stopTimeout());
-      throw new LaunchFailed("handshake failed: " + fileName + " " + e.getMessage(), process.pid());
+      throw new LaunchFailed(
+          isClosed()
+              ? fileName + " was stopped before its handshake: the broker is shutting down"
+              : "handshake failed: " + fileName + " " + e.getMessage(),
+          process.pid());
     } catch (InterruptedException e) {
+      settled(process);
       process.kill();
       throw e;
     }
+  }
+
+  /**
+   * Counts {@code process} as a launch in progress until {@link #settled}; if the launcher is
+   * closed, stops it instead.
+   *
+   * @throws LaunchFailed if the launcher is closed
+   */
+  private void admit(PluginProcess process) throws LaunchFailed {
+    synchronized (launching) {
+      if (!closed) {
+        launching.add(process);
+        return;
+      }
+    }
+    process.kill();
+    process.stop(settings.stopTimeout());
+    throw new LaunchFailed(
+        process.file().getFileName() + " was stopped at once: the broker is shutting down", process.pid());
+  }
+
+  /** The launch of {@code process} has ended: RUNNING, FAILED or stopped. */
+  private void settled(PluginProcess process) {
+    synchronized (launching) {
+      launching.remove(process);
+    }
+  }
+
+  private boolean isClosed() {
+    synchronized (launching) {
+      return closed;
+    }
+  }
+
+  /**
+   * Refuses launches from now on and kills (SIGKILL, with their process groups) the processes of
+   * launches in progress, so that a load, restart or reload under way ends at once: FAILED, or
+   * not started. Plugins already RUNNING are left to {@link #stop}. Does not block; idempotent.
+   */
+  public void close() {
+    List<PluginProcess> inProgress;
+    synchronized (launching) {
+      closed = true;
+      inProgress = List.copyOf(launching);
+    }
+    inProgress.forEach(PluginProcess::kill);
   }
 
   /** Makes the launched process the plugin's: what it was issued now identifies the plugin. */
@@ -222,6 +296,10 @@ public final class PluginLauncher {
       return null;
     }
     if (!registry.running(plugin, endpoints, plugin.rootPath())) {
+      // It failed or was stopped meanwhile (e.g. by close()): this launch's process is not kept.
+      identities.forget(process);
+      channel.shutdownNow();
+      process.stop(settings.stopTimeout());
       return null;
     }
     LOG.info(
@@ -281,11 +359,15 @@ public final class PluginLauncher {
    * @return whether the plugin is RUNNING again
    */
   public boolean restart(LoadedPlugin plugin) {
+    if (isClosed()) {
+      return false;
+    }
     PluginProcess old = plugin.process();
     ManagedChannel oldChannel = plugin.channel();
     identities.revoke(plugin);
-    plugin.detach();
-    registry.transition(plugin, PluginState.RESTARTING, plugin.failure());
+    if (!registry.restarting(plugin)) {
+      return false;
+    }
     // As on stop: calls in flight to the old process end now (UNAVAILABLE), and so does its log
     // stream, which would otherwise hold up the plugin's own graceful shutdown.
     if (oldChannel != null) {
@@ -307,13 +389,17 @@ public final class PluginLauncher {
       Thread.currentThread().interrupt();
       return false;
     }
-    if (!launch.info().name().equals(plugin.name())) {
-      fail(plugin, launch.process(), file.getFileName() + " now announces plugin '"
-          + launch.info().name() + "', not '" + plugin.name() + "'; load it as a new plugin instead");
-      return false;
+    try {
+      if (!launch.info().name().equals(plugin.name())) {
+        fail(plugin, launch.process(), file.getFileName() + " now announces plugin '"
+            + launch.info().name() + "', not '" + plugin.name() + "'; load it as a new plugin instead");
+        return false;
+      }
+      adopt(plugin, launch);
+      return connectAndRegister(plugin, launch.process(), launch.info(), config) != null;
+    } finally {
+      settled(launch.process());
     }
-    adopt(plugin, launch);
-    return connectAndRegister(plugin, launch.process(), launch.info(), config) != null;
   }
 
   private void fail(LoadedPlugin plugin, PluginProcess process, String why) {
@@ -330,9 +416,7 @@ public final class PluginLauncher {
   /** Stops a plugin: state STOPPED, channel closed, process stopped. Idempotent. */
   public void stop(LoadedPlugin plugin) {
     identities.revoke(plugin);
-    if (plugin.state() != PluginState.STOPPED) {
-      registry.transition(plugin, PluginState.STOPPED, null);
-    }
+    registry.transition(plugin, PluginState.STOPPED, null);
     ManagedChannel channel = plugin.channel();
     if (channel != null) {
       channel.shutdownNow();

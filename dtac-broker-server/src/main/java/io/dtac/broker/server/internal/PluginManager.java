@@ -5,6 +5,7 @@ import io.dtac.broker.server.PluginInfo;
 import io.dtac.broker.server.PluginState;
 import io.dtac.broker.server.internal.observability.BrokerMetrics;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -13,8 +14,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -27,11 +28,22 @@ import org.slf4j.LoggerFactory;
  * happens to a plugin is reported here, and this class decides who acts on it: a process that
  * ends or a plugin that stops answering is failed by the launcher and handed to the supervisor,
  * which restarts it through the launcher. Thread-safe.
+ *
+ * <p>{@link #stopSupervising()} may come at any moment, also while {@link #start} is loading:
+ * launches in progress are then aborted (their processes killed), files not yet launched are not,
+ * and no health check starts afterwards.
  */
 public final class PluginManager implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(PluginManager.class);
   /** At most this many plugin files are launched at once at start-up. */
   private static final int MAX_PARALLEL_LOADS = 8;
+  /**
+   * At most this many restarts run at once (each may block for a handshake); further ones wait
+   * in the queue, which holds at most one restart per plugin.
+   */
+  static final int MAX_PARALLEL_RESTARTS = 4;
+  /** What stopping a restart's old process may take beyond the stop timeout (its SIGKILL wait). */
+  private static final Duration KILL_WAIT = Duration.ofSeconds(5);
 
   private final BrokerConfig config;
   private final PluginRegistry registry;
@@ -41,7 +53,10 @@ public final class PluginManager implements AutoCloseable {
   private final ThreadPoolExecutor worker;
   private final PluginSupervisor supervisor;
   private volatile PluginLauncher launcher;
-  private volatile HealthMonitor healthMonitor;
+  /** Guarded by this. */
+  private HealthMonitor healthMonitor;
+  /** Guarded by this: set by {@link #stopSupervising()}; nothing is launched or checked afterwards. */
+  private boolean closing;
 
   /** @param metrics told of failed health checks */
   public PluginManager(
@@ -55,7 +70,9 @@ public final class PluginManager implements AutoCloseable {
     // Restarts block for a handshake; idle threads go away quickly so none outlive their work.
     this.worker =
         new ThreadPoolExecutor(
-            0, Integer.MAX_VALUE, 1, TimeUnit.SECONDS, new SynchronousQueue<>(), daemon("dtac-plugin-restart"));
+            MAX_PARALLEL_RESTARTS, MAX_PARALLEL_RESTARTS, 1, TimeUnit.SECONDS,
+            new LinkedBlockingQueue<>(), daemon("dtac-plugin-restart"));
+    worker.allowCoreThreadTimeOut(true);
     this.supervisor = new PluginSupervisor(config.restarts(), timer, worker);
   }
 
@@ -76,7 +93,7 @@ public final class PluginManager implements AutoCloseable {
    * @throws java.io.IOException if the plugin directory cannot be read
    */
   public void start(String brokerAddress, Transports transports) throws java.io.IOException {
-    launcher =
+    PluginLauncher l =
         new PluginLauncher(
             registry,
             new PluginLauncher.Settings(
@@ -89,20 +106,31 @@ public final class PluginManager implements AutoCloseable {
             identities,
             transports,
             supervisor::failed);
-    supervisor.start(registry, launcher);
+    synchronized (this) {
+      if (closing) {
+        return;
+      }
+      launcher = l;
+      supervisor.start(registry, l);
+    }
     if (config.pluginDirectory() != null) {
       loadAll(PluginDiscovery.find(config.pluginDirectory()));
     }
-    healthMonitor =
-        new HealthMonitor(
-            registry,
-            timer,
-            config.healthCheckInterval(),
-            config.healthCheckTimeout(),
-            config.healthCheckFailures(),
-            this::unresponsive,
-            metrics);
-    healthMonitor.start();
+    synchronized (this) {
+      if (closing) {
+        return;
+      }
+      healthMonitor =
+          new HealthMonitor(
+              registry,
+              timer,
+              config.healthCheckInterval(),
+              config.healthCheckTimeout(),
+              config.healthCheckFailures(),
+              this::unresponsive,
+              metrics);
+      healthMonitor.start();
+    }
   }
 
   private void unresponsive(LoadedPlugin plugin, String why) {
@@ -121,6 +149,9 @@ public final class PluginManager implements AutoCloseable {
     try {
       List<Future<?>> loads = new ArrayList<>();
       for (Path file : files) {
+        if (isClosing()) {
+          break;
+        }
         PluginConfig pc = config.pluginConfig(PluginDiscovery.stem(file));
         if (!pc.enabled()) {
           LOG.info("plugin file {} is disabled by configuration; not launched", file.getFileName());
@@ -137,6 +168,22 @@ public final class PluginManager implements AutoCloseable {
       throw new IllegalStateException("plugin loader failed unexpectedly", e.getCause());
     } finally {
       pool.shutdownNow();
+      awaitTermination(pool, "the plugin loaders");
+    }
+  }
+
+  private synchronized boolean isClosing() {
+    return closing;
+  }
+
+  /** Waits a little for {@code pool}'s threads to end (they only finish a launch that is being aborted). */
+  private static void awaitTermination(ExecutorService pool, String what) {
+    try {
+      if (!pool.awaitTermination(KILL_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+        LOG.warn("{} did not end within {} ms", what, KILL_WAIT.toMillis());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 
@@ -166,9 +213,10 @@ public final class PluginManager implements AutoCloseable {
     if (loaded != null) {
       return loaded.snapshot();
     }
+    String why = isClosing() ? "not loaded: the broker is shutting down" : "load was interrupted";
     return registry.latestFor(file)
         .orElseGet(() -> new PluginInfo(file.getFileName().toString(), PluginDiscovery.stem(file),
-            PluginState.FAILED, List.of(), file, 0, "load was interrupted"));
+            PluginState.FAILED, List.of(), file, 0, why));
   }
 
   /** Stops and forgets the plugin named {@code name}; see {@link PluginSupervisor#unload}. */
@@ -192,13 +240,27 @@ public final class PluginManager implements AutoCloseable {
     return p == null ? Optional.empty() : Optional.of(p.snapshot());
   }
 
-  /** Stops health checks and restarts; waits for a restart in progress. Idempotent. */
+  /**
+   * Stops health checks, launches and restarts: no file is launched from now on, launches in
+   * progress (at start-up, a load, a restart or a reload) are aborted by killing their processes,
+   * and a restart in progress is waited for at most the stop timeout plus 5 s (what stopping its
+   * old process may take). May be called while {@link #start} runs. Idempotent.
+   */
   public void stopSupervising() {
-    HealthMonitor monitor = healthMonitor;
+    HealthMonitor monitor;
+    PluginLauncher l;
+    synchronized (this) {
+      closing = true;
+      monitor = healthMonitor;
+      l = launcher;
+    }
     if (monitor != null) {
       monitor.close();
     }
-    supervisor.close();
+    if (l != null) {
+      l.close();
+    }
+    supervisor.close(config.stopTimeout().plus(KILL_WAIT));
   }
 
   /** Stops every plugin in parallel (SIGTERM, then SIGKILL after the stop timeout); blocks until they are gone. */
@@ -225,5 +287,7 @@ public final class PluginManager implements AutoCloseable {
     stopAll();
     timer.shutdownNow();
     worker.shutdownNow();
+    awaitTermination(timer, "the broker's timer");
+    awaitTermination(worker, "the restart threads");
   }
 }

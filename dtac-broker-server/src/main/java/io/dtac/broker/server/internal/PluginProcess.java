@@ -37,6 +37,8 @@ public final class PluginProcess {
   private final StringBuilder partialFirstLine = new StringBuilder();
   private volatile Logger log;
   private Thread stderrPump;
+  /** Kills the process group when the agent dies or the process ends or is stopped. */
+  private volatile ProcessGroupGuard guard = ProcessGroupGuard.NONE;
 
   private PluginProcess(Path file, Process process) {
     this.file = file;
@@ -53,7 +55,8 @@ public final class PluginProcess {
   public static PluginProcess launch(Path file, Map<String, String> env, RunAs account, String stdinLine)
       throws IOException {
     String path = file.toAbsolutePath().toString();
-    ProcessBuilder pb = new ProcessBuilder(account == null ? List.of(path) : account.command(path));
+    ProcessBuilder pb =
+        new ProcessBuilder(ProcessGroupGuard.command(account == null ? List.of(path) : account.command(path)));
     pb.directory(file.toAbsolutePath().getParent().toFile());
     pb.environment().clear();
     pb.environment().putAll(env);
@@ -61,6 +64,7 @@ public final class PluginProcess {
     PluginProcess p = new PluginProcess(file, process);
     p.pump(process.getInputStream(), "stdout", true);
     p.stderrPump = p.pump(process.getErrorStream(), "stderr", false);
+    p.guard = ProcessGroupGuard.watch(process);
     if (stdinLine != null) {
       try {
         process.getOutputStream().write((stdinLine + "\n").getBytes(StandardCharsets.US_ASCII));
@@ -189,12 +193,14 @@ public final class PluginProcess {
     } catch (IOException ignored) {
       // the pipe is already closed
     }
+    guard.close(Duration.ofSeconds(5));
   }
 
   /** Kills the process at once (used when the agent itself is going away). */
   public void kill() {
     process.descendants().forEach(ProcessHandle::destroyForcibly);
     process.destroyForcibly();
+    guard.release();
   }
 
   private Thread pump(InputStream in, String stream, boolean handshake) {

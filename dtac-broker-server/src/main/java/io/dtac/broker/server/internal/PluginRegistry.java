@@ -13,6 +13,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,6 +22,13 @@ import org.slf4j.LoggerFactory;
  * The plugins the broker knows, keyed by case-sensitive name in load order, plus the plugin files
  * that failed before they could name themselves. Thread-safe; every state change goes through
  * here and reaches the listeners.
+ *
+ * <p>A change swaps the plugin's whole {@link LoadedPlugin.Status} under the plugin's monitor and,
+ * under that monitor still, queues the event that reports it, built from the value written: so
+ * each plugin's events reach the listeners (and the log) one at a time, in the order of its
+ * changes, and each describes its own transition, never a later state. Events are delivered after
+ * the monitor is released (see {@link StateEvents}). STOPPED is final: once a plugin is stopped,
+ * no late report (a failure, a finished registration) changes it again.
  */
 public final class PluginRegistry {
   private static final Logger LOG = LoggerFactory.getLogger(PluginRegistry.class);
@@ -45,7 +53,10 @@ public final class PluginRegistry {
       return existing;
     }
     ordered.add(plugin);
-    fire(plugin, null);
+    synchronized (plugin) {
+      queue(plugin, null, plugin.status());
+    }
+    plugin.events().deliver();
     return null;
   }
 
@@ -86,19 +97,40 @@ public final class PluginRegistry {
     return names.isEmpty() ? "(none)" : names;
   }
 
+  /** Records the plugin's new process (null: none) and its channel; not a state change. */
   public void connected(LoadedPlugin plugin, PluginProcess process, ManagedChannel channel) {
-    plugin.connect(process, channel);
+    synchronized (plugin) {
+      plugin.status(plugin.status().withProcess(process));
+      plugin.connect(channel);
+    }
   }
 
   /**
-   * Records a registered plugin as RUNNING, unless it failed (or was stopped) meanwhile.
+   * Records a registered plugin as RUNNING, with its endpoints, unless it failed (or was stopped)
+   * meanwhile: one change.
    *
    * @return whether it is now RUNNING
    */
   public boolean running(LoadedPlugin plugin, List<PluginEndpoint> endpoints, String rootPath) {
-    plugin.registered(endpoints, rootPath);
-    return transitionFrom(
-        plugin, Set.of(PluginState.STARTING, PluginState.RESTARTING), PluginState.RUNNING, null);
+    return change(plugin, s -> STARTED.contains(s.state())
+        ? s.registered(endpoints, rootPath).withState(PluginState.RUNNING, null)
+        : null);
+  }
+
+  private static final Set<PluginState> STARTED = Set.of(PluginState.STARTING, PluginState.RESTARTING);
+
+  /**
+   * Marks a plugin RESTARTING, keeping its failure as the reason and forgetting its process and
+   * channel: one change.
+   *
+   * @return false if it is STOPPED (then nothing changed and it must not be launched again)
+   */
+  public boolean restarting(LoadedPlugin plugin) {
+    boolean changed = change(plugin, s -> s.withState(PluginState.RESTARTING, s.failure()).withProcess(null));
+    if (changed) {
+      plugin.detachChannel();
+    }
+    return changed;
   }
 
   /**
@@ -109,17 +141,7 @@ public final class PluginRegistry {
    */
   public boolean transitionFrom(
       LoadedPlugin plugin, Set<PluginState> from, PluginState to, String failure) {
-    PluginState previous;
-    synchronized (plugin) {
-      previous = plugin.state();
-      if (!from.contains(previous)) {
-        return false;
-      }
-      plugin.state(to, failure);
-    }
-    log(plugin, previous, to, failure);
-    fire(plugin, previous);
-    return true;
+    return change(plugin, s -> from.contains(s.state()) ? s.withState(to, failure) : null);
   }
 
   /**
@@ -149,31 +171,52 @@ public final class PluginRegistry {
     unnamedFailures.removeIf(info -> file.equals(info.file()));
   }
 
-  public void transition(LoadedPlugin plugin, PluginState to, String failure) {
-    PluginState from;
+  /**
+   * Moves a plugin to {@code to}, from any state but STOPPED.
+   *
+   * @return whether it changed (false: it was STOPPED)
+   */
+  public boolean transition(LoadedPlugin plugin, PluginState to, String failure) {
+    return change(plugin, s -> s.withState(to, failure));
+  }
+
+  /**
+   * Swaps the plugin's status for {@code next}'s answer (null: no change) and queues the event
+   * that reports it, both under the plugin's monitor; then delivers. A STOPPED plugin stays so.
+   */
+  private boolean change(LoadedPlugin plugin, UnaryOperator<LoadedPlugin.Status> next) {
     synchronized (plugin) {
-      from = plugin.state();
-      plugin.state(to, failure);
+      LoadedPlugin.Status before = plugin.status();
+      if (before.state() == PluginState.STOPPED) {
+        return false;
+      }
+      LoadedPlugin.Status after = next.apply(before);
+      if (after == null) {
+        return false;
+      }
+      plugin.status(after);
+      queue(plugin, before.state(), after);
     }
-    log(plugin, from, to, failure);
-    fire(plugin, from);
+    plugin.events().deliver();
+    return true;
   }
 
-  private static void log(LoadedPlugin plugin, PluginState from, PluginState to, String failure) {
-    if (to == PluginState.FAILED) {
-      LOG.error("plugin {} failed: {}", plugin.name(), failure);
-    } else {
-      LOG.info("plugin {}: {} -> {}", plugin.name(), from, to);
-    }
+  /** Queues the event of the change to {@code after}; the caller holds the plugin's monitor. */
+  private void queue(LoadedPlugin plugin, PluginState from, LoadedPlugin.Status after) {
+    PluginInfo info = plugin.info(after);
+    plugin.events().add(() -> {
+      log(info, from);
+      for (PluginStateListener l : listeners) {
+        notify(l, info, from);
+      }
+    });
   }
 
-  private void fire(LoadedPlugin plugin, PluginState from) {
-    if (listeners.isEmpty()) {
-      return;
-    }
-    PluginInfo info = plugin.snapshot();
-    for (PluginStateListener l : listeners) {
-      notify(l, info, from);
+  private static void log(PluginInfo info, PluginState from) {
+    if (info.state() == PluginState.FAILED) {
+      LOG.error("plugin {} failed: {}", info.name(), info.failure().orElse(null));
+    } else if (from != null) {
+      LOG.info("plugin {}: {} -> {}", info.name(), from, info.state());
     }
   }
 

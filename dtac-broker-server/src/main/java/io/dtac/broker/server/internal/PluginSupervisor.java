@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * {@code worker} threads, never on the thread that reported the failure. The {@link PluginManager}
  * tells it what happened; it tells the launcher what to do: nothing goes round through listeners.
  */
-public final class PluginSupervisor implements AutoCloseable {
+public final class PluginSupervisor {
   private static final Logger LOG = LoggerFactory.getLogger(PluginSupervisor.class);
 
   /** When and how often failed plugins are restarted; {@code maxRestarts == 0} disables restarts. */
@@ -186,15 +186,28 @@ public final class PluginSupervisor implements AutoCloseable {
   }
 
   /**
-   * Stops restarting: cancels pending restarts and waits for one in progress to end. Idempotent.
+   * Stops restarting: cancels pending restarts and waits for those in progress to end, together
+   * at most {@code wait}; a restart still running then is left to finish on its own (the launcher
+   * is closed by then, so it starts no process and the plugin ends FAILED or STOPPED). If
+   * interrupted, stops waiting and restores the interrupt flag. Idempotent.
    */
-  @Override
-  public void close() {
+  public void close(Duration wait) {
     closed = true;
-    for (Tracker t : trackers.values()) {
+    long deadline = System.nanoTime() + wait.toNanos();
+    for (Map.Entry<String, Tracker> e : trackers.entrySet()) {
+      Tracker t = e.getValue();
       cancelPending(t);
-      t.lock.lock();
-      t.lock.unlock();
+      try {
+        if (t.lock.tryLock(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+          t.lock.unlock();
+        } else {
+          LOG.warn("a restart or reload of plugin {} is still running after {} ms; close() does not wait for it",
+              e.getKey(), wait.toMillis());
+        }
+      } catch (InterruptedException ie) {
+        Thread.currentThread().interrupt();
+        return;
+      }
     }
   }
 

@@ -39,6 +39,10 @@ public final class PolicyEngine implements AutoCloseable {
   private volatile byte[] currentBytes;
   private volatile WatchService watcher;
   private volatile Thread watchThread;
+  /** Orders {@link #startWatching()} and {@link #close()} (not {@link #reload()}, which the watcher calls). */
+  private final Object watching = new Object();
+  /** Guarded by {@link #watching}: after {@link #close()} no watcher starts. */
+  private boolean closed;
 
   private PolicyEngine(AccessPolicy policy, Path file, byte[] bytes) {
     this.current = policy;
@@ -159,18 +163,29 @@ public final class PolicyEngine implements AutoCloseable {
 
   /**
    * Watches the policy file's directory and reloads the file when it is written, created or
-   * renamed into place. Does nothing for a fixed policy. Call once.
+   * renamed into place. Does nothing for a fixed policy, or after {@link #close()}. Call once.
    */
   public void startWatching() throws IOException {
-    if (file == null) {
-      return;
+    synchronized (watching) {
+      if (file == null || closed) {
+        return;
+      }
+      startWatcher();
     }
+  }
+
+  private void startWatcher() throws IOException {
     WatchService ws = FileSystems.getDefault().newWatchService();
-    file.getParent().register(
-        ws,
-        StandardWatchEventKinds.ENTRY_CREATE,
-        StandardWatchEventKinds.ENTRY_MODIFY,
-        StandardWatchEventKinds.ENTRY_DELETE);
+    try {
+      file.getParent().register(
+          ws,
+          StandardWatchEventKinds.ENTRY_CREATE,
+          StandardWatchEventKinds.ENTRY_MODIFY,
+          StandardWatchEventKinds.ENTRY_DELETE);
+    } catch (IOException | RuntimeException e) {
+      ws.close();
+      throw e;
+    }
     watcher = ws;
     Thread t = new Thread(() -> watch(ws), "dtac-policy-watcher");
     t.setDaemon(true);
@@ -219,6 +234,9 @@ public final class PolicyEngine implements AutoCloseable {
   /** Stops watching. Idempotent. */
   @Override
   public void close() {
+    synchronized (watching) {
+      closed = true;
+    }
     WatchService ws = watcher;
     if (ws != null) {
       try {
