@@ -26,6 +26,7 @@ import java.util.function.Function;
  * @param meterRegistry a Micrometer {@code MeterRegistry}, or null: typed Object so that this
  *     class loads without Micrometer, an optional dependency
  * @param openTelemetry an {@code OpenTelemetry}, or null; Object for the same reason
+ * @param pluginLogRate each plugin's share of the agent's log (validated by {@link PluginLog.Rate})
  */
 public record BrokerConfig(
     Path pluginDirectory,
@@ -56,7 +57,8 @@ public record BrokerConfig(
     int maxMessageSize,
     Duration drainTimeout,
     Object meterRegistry,
-    Object openTelemetry) {
+    Object openTelemetry,
+    PluginLog.Rate pluginLogRate) {
 
   /** @throws IllegalArgumentException naming the first invalid setting */
   public BrokerConfig {
