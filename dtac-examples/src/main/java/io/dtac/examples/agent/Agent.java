@@ -31,15 +31,14 @@ final class Agent implements AutoCloseable {
       AgentConfig config,
       BearerTokens tokens,
       SelfSignedCertificate certificate,
-      PluginStateListener listener,
-      Path auditFile) {
+      PluginStateListener listener) {
     Objects.requireNonNull(pluginsDir, "pluginsDir");
     PluginBrokerBuilder b =
         PluginBroker.builder()
             .pluginDirectory(pluginsDir)
             .callTimeout(config.callTimeout())
             .handshakeTimeout(config.handshakeTimeout())
-            .auditFile(auditFile)
+            .pluginLogRate(config.logs().pluginRecordsPerSecond(), config.logs().pluginBurst())
             .listener(listener);
     config.tls().ifPresent(b::tls);
     config.accessPolicyFile().ifPresent(b::accessPolicyFile);

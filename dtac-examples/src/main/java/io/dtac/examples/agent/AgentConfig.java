@@ -36,6 +36,7 @@ import java.util.regex.Pattern;
  *   "threads": 16,                     // requests served at once
  *   "access_policy_file": "policy.yaml", // who may call whom (JSON or YAML); reloaded on change
  *   "tls": true,                       // TLS between agent and plugins (default: the broker's)
+ *   "logs": {"max_file_size": "10MB", ...}, // log rotation and plugin log rate: see LogSettings
  *   "plugins": {                       // per plugin file, by its name without ".plugin"
  *     "hello": {
  *       "enabled": true,
@@ -61,7 +62,7 @@ final class AgentConfig {
       new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
   private static final Set<String> KEYS =
       Set.of("port", "plugins_dir", "max_body_bytes", "call_timeout", "handshake_timeout",
-          "threads", "plugins", "access_policy_file", "tls");
+          "threads", "plugins", "access_policy_file", "tls", "logs");
   private static final Set<String> PLUGIN_KEYS = Set.of("enabled", "root_path", "sha256", "config", "user", "group");
   private static final Pattern DURATION = Pattern.compile("([0-9]{1,9})(ms|s|m|h|d)");
 
@@ -75,6 +76,7 @@ final class AgentConfig {
   private Optional<Path> accessPolicyFile = Optional.empty();
   /** null: the broker's default (TLS only where the kernel cannot attest callers). */
   private Boolean tls;
+  private LogSettings logs = LogSettings.DEFAULTS;
 
   private AgentConfig(
       OptionalInt port,
@@ -163,6 +165,9 @@ final class AgentConfig {
       }
       config.tls = root.get("tls").booleanValue();
     }
+    if (root.has("logs")) {
+      config.logs = LogSettings.read(where + ": logs", root.get("logs"));
+    }
     return config;
   }
 
@@ -171,7 +176,11 @@ final class AgentConfig {
     return accessPolicyFile;
   }
 
-  /** Whether agent-plugin traffic uses TLS (default true). */
+  /** Log rotation and each plugin's log rate. */
+  LogSettings logs() {
+    return logs;
+  }
+
   /** TLS between agent and plugins as configured; empty: the broker's default. */
   java.util.Optional<Boolean> tls() {
     return java.util.Optional.ofNullable(tls);
@@ -214,7 +223,7 @@ final class AgentConfig {
     }
   }
 
-  private static void requireKnownKeys(String where, JsonNode node, Set<String> known) {
+  static void requireKnownKeys(String where, JsonNode node, Set<String> known) {
     for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
       String key = it.next();
       if (!known.contains(key)) {
@@ -224,7 +233,7 @@ final class AgentConfig {
     }
   }
 
-  private static String text(String where, JsonNode node, String key) {
+  static String text(String where, JsonNode node, String key) {
     JsonNode v = node.get(key);
     if (!v.isTextual() || v.asText().isBlank()) {
       throw new IllegalArgumentException(where + ": '" + key + "' must be a non-empty string, got " + v);
@@ -232,7 +241,7 @@ final class AgentConfig {
     return v.asText();
   }
 
-  private static long integer(String where, JsonNode node, String key, long min, long max) {
+  static long integer(String where, JsonNode node, String key, long min, long max) {
     JsonNode v = node.get(key);
     if (!v.canConvertToLong() || !v.isIntegralNumber() || v.asLong() < min || v.asLong() > max) {
       throw new IllegalArgumentException(
