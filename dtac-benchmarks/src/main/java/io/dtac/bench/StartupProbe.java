@@ -19,8 +19,7 @@ public final class StartupProbe {
       System.err.println("usage: StartupProbe PLUGIN_DIR");
       System.exit(2);
     }
-    System.setProperty("org.slf4j.simpleLogger.defaultLogLevel",
-        System.getProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn"));
+    QuietLogs.apply();
     int code = 0;
     // -Ddtac.bench.tls=false: the same agent with TLS off, to see what TLS costs at start-up.
     boolean tls = Boolean.parseBoolean(System.getProperty("dtac.bench.tls", "true"));

@@ -13,8 +13,7 @@ public final class TwoHopBenchmark {
   private TwoHopBenchmark() {}
 
   public static void main(String[] args) throws Exception {
-    System.setProperty("org.slf4j.simpleLogger.defaultLogLevel",
-        System.getProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn"));
+    QuietLogs.apply();
     Settings settings;
     try {
       settings = Settings.parse(args);

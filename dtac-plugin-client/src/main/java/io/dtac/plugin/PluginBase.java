@@ -161,9 +161,13 @@ public abstract class PluginBase {
   protected void onRegister(JsonNode config) throws Exception {}
 
   /**
-   * Sends a log record to the agent, which logs it tagged with this plugin's name. Never blocks
-   * and never throws for a full buffer; records logged before the agent listens are buffered (up
-   * to {@value LogPump#CAPACITY}). Thread-safe.
+   * Sends a log record to the agent, which logs it tagged with this plugin's name, as one line
+   * (line breaks and other control characters escaped). Never blocks. A record is cut to 8192
+   * characters of message and 16 fields (keys 64, values 512 characters), saying what was cut.
+   * Records wait, at most {@value LogPump#CAPACITY} of them and 4 MiB, while the agent's log
+   * stream is not open or reads more slowly than the plugin logs; beyond that the oldest are
+   * dropped, and a record says how many. The agent logs at most a set rate of records per plugin
+   * (README "Reliability").
    *
    * @param level the record's severity
    * @param message the text; null is logged as "null"

@@ -96,8 +96,7 @@ public class BrokerOverheadBenchmark {
   static {
     // Before any logger exists: the audit logger would print a line per call, which measures the
     // console rather than the broker (an agent sends audit records to a file or a quiet logger).
-    System.setProperty("org.slf4j.simpleLogger.defaultLogLevel",
-        System.getProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn"));
+    io.dtac.bench.QuietLogs.apply();
   }
 
   @Param({"64"})

@@ -2,6 +2,7 @@ package io.dtac.broker.server;
 
 import io.dtac.broker.server.internal.BrokerConfig;
 import io.dtac.broker.server.internal.CallChains;
+import io.dtac.broker.server.internal.PluginLog;
 import io.dtac.broker.server.internal.PluginSupervisor;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -53,6 +54,8 @@ public final class PluginBrokerBuilder {
   private RateLimit callerLimit = DEFAULT_CALLER_LIMIT;
   private RateLimit targetLimit = DEFAULT_TARGET_LIMIT;
   private Object openTelemetry;
+  private int pluginLogRate = PluginLog.Rate.DEFAULT.perSecond();
+  private int pluginLogBurst = PluginLog.Rate.DEFAULT.burst();
 
   /**
    * Each caller's default limit: 25,000 calls per second and 512 in flight; above what one
@@ -387,6 +390,23 @@ public final class PluginBrokerBuilder {
   }
 
   /**
+   * How many log records each plugin may write to the host's log: its LoggingStream records and
+   * the lines of its stderr (and stdout) together, {@code recordsPerSecond} on average and up to
+   * {@code burst} at once. What is over it is dropped, and a WARN record of logger {@code
+   * dtac.plugin.NAME} says how many ({@code "N records dropped: ..."}, at most once a second, and
+   * when the plugin's output ends). Default 200 records/s, bursts of 2,000.
+   *
+   * @param recordsPerSecond at least 1
+   * @param burst at least 1
+   * @return this builder
+   */
+  public PluginBrokerBuilder pluginLogRate(int recordsPerSecond, int burst) {
+    this.pluginLogRate = recordsPerSecond;
+    this.pluginLogBurst = burst;
+    return this;
+  }
+
+  /**
    * How long {@link PluginBroker#close()} lets calls in flight finish; default 10 s.
    *
    * @param timeout positive
@@ -493,6 +513,7 @@ public final class PluginBrokerBuilder {
             meterRegistry,
             openTelemetry,
             callerLimit,
-            targetLimit));
+            targetLimit,
+            new PluginLog.Rate(pluginLogRate, pluginLogBurst)));
   }
 }

@@ -6,17 +6,9 @@ public final class Messages {
 
   private Messages() {}
 
-  /** {@code s} quoted, control characters escaped, cut at 120 characters. */
+  /** {@code s} quoted, cut at 120 characters, control characters escaped as {@link LogRecords#escape} does. */
   public static String quote(String s) {
     String shown = s.length() > MAX_SHOWN ? s.substring(0, MAX_SHOWN) + "..." : s;
-    StringBuilder b = new StringBuilder("'");
-    shown.chars().forEach(c -> {
-      if (c < 0x20 || c == 0x7f) {
-        b.append(String.format("\\x%02x", c));
-      } else {
-        b.append((char) c);
-      }
-    });
-    return b.append('\'').toString();
+    return "'" + LogRecords.escape(shown, Integer.MAX_VALUE) + "'";
   }
 }

@@ -33,7 +33,6 @@ final class Agent implements AutoCloseable {
       BearerTokens tokens,
       SelfSignedCertificate certificate,
       PluginStateListener listener,
-      Path auditFile,
       AgentObservability observability) {
     this.observability = Objects.requireNonNull(observability, "observability");
     Objects.requireNonNull(pluginsDir, "pluginsDir");
@@ -42,7 +41,7 @@ final class Agent implements AutoCloseable {
             .pluginDirectory(pluginsDir)
             .callTimeout(config.callTimeout())
             .handshakeTimeout(config.handshakeTimeout())
-            .auditFile(auditFile)
+            .pluginLogRate(config.logs().pluginRecordsPerSecond(), config.logs().pluginBurst())
             .listener(listener);
     config.tls().ifPresent(b::tls);
     config.accessPolicyFile().ifPresent(b::accessPolicyFile);

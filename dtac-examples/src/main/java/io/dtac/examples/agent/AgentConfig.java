@@ -42,6 +42,7 @@ import java.util.regex.Pattern;
  *     "per_caller": {"calls": 1000, "per": "1s", "max_in_flight": 64},
  *     "per_target": {"calls": 5000, "per": "1s", "max_in_flight": 256}
  *   },
+ *   "logs": {"max_file_size": "10MB", ...}, // log rotation and plugin log rate: see LogSettings
  *   "plugins": {                       // per plugin file, by its name without ".plugin"
  *     "hello": {
  *       "enabled": true,
@@ -67,7 +68,7 @@ final class AgentConfig {
       new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
   private static final Set<String> KEYS =
       Set.of("port", "plugins_dir", "max_body_bytes", "call_timeout", "handshake_timeout",
-          "threads", "plugins", "access_policy_file", "tls", "metrics_port", "rate_limits");
+          "threads", "plugins", "access_policy_file", "tls", "metrics_port", "rate_limits", "logs");
   private static final Set<String> PLUGIN_KEYS = Set.of("enabled", "root_path", "sha256", "config", "user", "group");
   private static final Pattern DURATION = Pattern.compile("([0-9]{1,9})(ms|s|m|h|d)");
 
@@ -84,6 +85,7 @@ final class AgentConfig {
   private OptionalInt metricsPort = OptionalInt.empty();
   private Optional<RateLimit> callerLimit = Optional.empty();
   private Optional<RateLimit> targetLimit = Optional.empty();
+  private LogSettings logs = LogSettings.DEFAULTS;
 
   private AgentConfig(
       OptionalInt port,
@@ -185,12 +187,20 @@ final class AgentConfig {
     if (root.has("metrics_port")) {
       config.metricsPort = OptionalInt.of((int) integer(where, root, "metrics_port", 0, 65535));
     }
+    if (root.has("logs")) {
+      config.logs = LogSettings.read(where + ": logs", root.get("logs"));
+    }
     return config;
   }
 
   /** The access policy file (relative paths are relative to the config file), if any. */
   Optional<Path> accessPolicyFile() {
     return accessPolicyFile;
+  }
+
+  /** Log rotation and each plugin's log rate. */
+  LogSettings logs() {
+    return logs;
   }
 
   /** TLS between agent and plugins as configured; empty: the broker's default. */
@@ -235,7 +245,7 @@ final class AgentConfig {
     }
   }
 
-  private static void requireKnownKeys(String where, JsonNode node, Set<String> known) {
+  static void requireKnownKeys(String where, JsonNode node, Set<String> known) {
     for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
       String key = it.next();
       if (!known.contains(key)) {
@@ -245,7 +255,7 @@ final class AgentConfig {
     }
   }
 
-  private static String text(String where, JsonNode node, String key) {
+  static String text(String where, JsonNode node, String key) {
     JsonNode v = node.get(key);
     if (!v.isTextual() || v.asText().isBlank()) {
       throw new IllegalArgumentException(where + ": '" + key + "' must be a non-empty string, got " + v);
@@ -253,7 +263,7 @@ final class AgentConfig {
     return v.asText();
   }
 
-  private static long integer(String where, JsonNode node, String key, long min, long max) {
+  static long integer(String where, JsonNode node, String key, long min, long max) {
     JsonNode v = node.get(key);
     if (!v.canConvertToLong() || !v.isIntegralNumber() || v.asLong() < min || v.asLong() > max) {
       throw new IllegalArgumentException(

@@ -22,7 +22,8 @@ import java.util.Set;
  *   token.secret    the key that signs bearer tokens          owner-only (0600)
  *   tls/key.pem     the REST gateway's TLS private key         owner-only (0600)
  *   tls/cert.pem    its self-signed certificate (public)
- *   logs/agent.log  the log of the agent's last run            (agent.log.1: the run before)
+ *   logs/agent.log  the agent's log, rolled over by size and at start (agent.log.1, ...)
+ *   logs/audit.jsonl the audit trail, rolled over by size     (audit.jsonl.1, ...)
  *   .lock           serialises processes that create the files above
  * </pre>
  *
@@ -113,26 +114,13 @@ final class AgentHome {
     return dir.resolve("logs");
   }
 
-  /** The audit trail of brokered calls, one JSON record per line (append-only). */
+  /** The audit trail of brokered calls, one JSON record per line (written by {@link AgentLogging}). */
   Path auditFile() {
     return logDir().resolve("audit.jsonl");
   }
 
   Path logFile() {
     return logDir().resolve("agent.log");
-  }
-
-  /**
-   * Keeps the previous run's log as {@code agent.log.1} and creates an empty, owner-only
-   * {@code agent.log}.
-   */
-  Path rotateLog() throws IOException {
-    Path log = logFile();
-    if (Files.exists(log)) {
-      Files.move(log, logDir().resolve("agent.log.1"), StandardCopyOption.REPLACE_EXISTING);
-    }
-    Files.createFile(log, ownerOnlyFileAttributes());
-    return log;
   }
 
   /**

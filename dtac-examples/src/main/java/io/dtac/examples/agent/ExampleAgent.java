@@ -116,7 +116,16 @@ public final class ExampleAgent {
               ? "" : "; build the example plugins with: mvn -B -q -DskipTests package"));
     }
     AgentHome home = AgentHome.open(AgentHome.locate(env));
-    configureLogging(home.rotateLog());
+    AgentLogging logging = AgentLogging.start(home.logDir(), config.logs());
+    try {
+      return serve(config, port, plugins, home, logging);
+    } finally {
+      logging.close();
+    }
+  }
+
+  private int serve(AgentConfig config, int port, Path plugins, AgentHome home,
+      AgentLogging logging) throws IOException {
     BearerTokens tokens = BearerTokens.load(home);
     SelfSignedCertificate certificate = SelfSignedCertificate.loadOrCreate(home);
 
@@ -129,7 +138,7 @@ public final class ExampleAgent {
 
     AtomicBoolean started = new AtomicBoolean();
     Agent agent =
-        new Agent(plugins, port, config, tokens, certificate, changes(started), home.auditFile(),
+        new Agent(plugins, port, config, tokens, certificate, changes(started),
             AgentObservability.of(config, env));
     CountDownLatch stopped = new CountDownLatch(1);
     // Installed before start() so that Ctrl-C while plugins launch still stops them.
@@ -137,6 +146,7 @@ public final class ExampleAgent {
       out.println("dtac agent: stopping the gateway and every plugin");
       out.flush();
       agent.close();
+      logging.close();
       out.println("dtac agent stopped");
       out.flush();
       stopped.countDown();
@@ -204,17 +214,6 @@ public final class ExampleAgent {
         out.flush();
       }
     };
-  }
-
-  /**
-   * Sends the agent's log (its own, the broker's and every plugin's) to {@code logFile}. Must run
-   * before the first SLF4J logger is made, hence before any agent class that logs is used.
-   */
-  private static void configureLogging(Path logFile) {
-    System.setProperty("org.slf4j.simpleLogger.logFile", logFile.toString());
-    System.setProperty("org.slf4j.simpleLogger.showDateTime", "true");
-    System.setProperty("org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSXXX");
-    System.setProperty("org.slf4j.simpleLogger.showShortLogName", "true");
   }
 
   /** The plugins the build made: {@code target/plugins} next to {@code target/lib}. */

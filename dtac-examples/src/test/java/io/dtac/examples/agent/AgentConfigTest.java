@@ -73,6 +73,26 @@ class AgentConfigTest {
   }
 
   @Test
+  void logRotationAndThePluginLogRateAreRead() throws IOException {
+    LogSettings logs = AgentConfig.read(write("{\"logs\": {\"max_file_size\": \"256KB\", \"max_files\": 3,"
+        + " \"audit_max_file_size\": \"2 GB\", \"audit_max_files\": 20, \"plugin_records_per_second\": 50,"
+        + " \"plugin_burst\": 100}}")).logs();
+    assertEquals(new LogSettings(256 * 1024, 3, 2L * 1024 * 1024 * 1024, 20, 50, 100), logs);
+    assertEquals(LogSettings.DEFAULTS, AgentConfig.read(write("{}")).logs());
+    assertEquals(new LogSettings(10L << 20, 5, 10L << 20, 20, 200, 2_000), LogSettings.DEFAULTS);
+  }
+
+  @Test
+  void logMistakesNameTheKey() throws IOException {
+    assertTrue(error("{\"logs\": {\"max_size\": \"1MB\"}}").contains("logs: unknown key 'max_size'"));
+    assertTrue(error("{\"logs\": {\"max_file_size\": \"10\"}}").contains("'max_file_size' must be a size of at least 64KB"));
+    assertTrue(error("{\"logs\": {\"max_file_size\": \"1KB\"}}").contains("at least 64KB"));
+    assertTrue(error("{\"logs\": {\"max_files\": 21}}").contains("'max_files' must be an integer from 1 to 20"));
+    assertTrue(error("{\"logs\": {\"plugin_burst\": 0}}").contains("'plugin_burst' must be an integer from 1"));
+    assertTrue(error("{\"logs\": 5}").contains("logs must be an object"));
+  }
+
+  @Test
   void emptyObjectMeansDefaults() throws IOException {
     AgentConfig c = AgentConfig.read(write("{}"));
     assertTrue(c.port().isEmpty());

@@ -71,6 +71,16 @@ final class AgentProcess implements AutoCloseable {
     return command;
   }
 
+  /** {@code java -cp target/lib/*:target/test-classes MAIN ARGS}: a test's own main class. */
+  static List<String> javaMain(String mainClass, String... args) {
+    List<String> command = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto",
+        "-cp", lib() + "/*:" + lib().resolveSibling("test-classes"), mainClass));
+    command.addAll(List.of(args));
+    return command;
+  }
+
   /** {@code ./dtac ARGS}, run from the repository root. */
   static List<String> dtac(String... args) {
     List<String> command = new ArrayList<>(List.of("./dtac"));

@@ -29,6 +29,7 @@ import java.util.function.Function;
  * @param openTelemetry an {@code OpenTelemetry}, or null; Object for the same reason
  * @param callerLimit each caller's rate limit
  * @param targetLimit each target plugin's rate limit
+ * @param pluginLogRate each plugin's share of the agent's log (validated by {@link PluginLog.Rate})
  */
 public record BrokerConfig(
     Path pluginDirectory,
@@ -61,7 +62,8 @@ public record BrokerConfig(
     Object meterRegistry,
     Object openTelemetry,
     RateLimit callerLimit,
-    RateLimit targetLimit) {
+    RateLimit targetLimit,
+    PluginLog.Rate pluginLogRate) {
 
   /** @throws IllegalArgumentException naming the first invalid setting */
   public BrokerConfig {

@@ -1,6 +1,5 @@
 package io.dtac.broker.server.internal;
 
-import io.dtac.broker.api.LoggingArgs;
 import io.dtac.broker.api.PluginEndpoint;
 import io.dtac.broker.api.PluginServiceGrpc;
 import io.dtac.broker.api.RegisterRequest;
@@ -8,7 +7,9 @@ import io.dtac.broker.api.RegisterResponse;
 import io.dtac.broker.server.PluginConfig;
 import io.dtac.broker.server.PluginInfo;
 import io.dtac.broker.server.PluginState;
+import io.dtac.broker.server.internal.observability.BrokerMetrics;
 import io.dtac.core.Action;
+import io.dtac.core.internal.Messages;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -35,14 +36,21 @@ import org.slf4j.LoggerFactory;
 public final class PluginLauncher {
   private static final Logger LOG = LoggerFactory.getLogger(PluginLauncher.class);
 
-  /** What every launch needs to know. */
+  /**
+   * What every launch needs to know.
+   *
+   * @param logRate each plugin process's share of the agent's log
+   * @param metrics told of the log records dropped over that rate
+   */
   public record Settings(
       String brokerAddress,
       boolean defaultSecure,
       Duration handshakeTimeout,
       Duration stopTimeout,
       Map<String, String> environment,
-      int maxMessageSize) {}
+      int maxMessageSize,
+      PluginLog.Rate logRate,
+      BrokerMetrics metrics) {}
 
   private final PluginRegistry registry;
   private final Settings settings;
@@ -164,7 +172,9 @@ public final class PluginLauncher {
     LaunchIdentity.Issued issued = identities.issue(file, env);
     PluginProcess process;
     try {
-      process = PluginProcess.launch(file, PluginEnvironment.of(System.getenv(), env, account), account, issued.credential());
+      PluginLog log = new PluginLog(PluginDiscovery.stem(file), settings.logRate(), settings.metrics(), System::nanoTime);
+      process = PluginProcess.launch(
+          file, PluginEnvironment.of(System.getenv(), env, account), account, issued.credential(), log);
     } catch (IOException e) {
       throw new LaunchFailed("cannot start " + fileName + ": " + e.getMessage(), 0);
     }
@@ -262,8 +272,7 @@ public final class PluginLauncher {
     }
     registry.connected(plugin, process, channel);
     process.onExit().thenAccept(code -> exited(plugin, process, code));
-    PluginServiceGrpc.newStub(channel)
-        .loggingStream(LoggingArgs.getDefaultInstance(), new PluginLogForwarder(plugin.name()));
+    PluginLogForwarder.open(channel, process.log());
     RegisterResponse reply;
     try {
       reply =
@@ -287,9 +296,9 @@ public final class PluginLauncher {
         endpoints.add(e);
       } else {
         LOG.warn(
-            "plugin {} registered an endpoint with action '{}' and path '{}'; ignored (actions"
+            "plugin {} registered an endpoint with action {} and path {}; ignored (actions"
                 + " are " + Action.wireNames() + "; the path must not be empty)",
-            plugin.name(), e.getAction(), e.getPath());
+            plugin.name(), Messages.quote(e.getAction()), Messages.quote(e.getPath()));
       }
     }
     if (!process.isAlive()) {

@@ -1,46 +1,48 @@
 package io.dtac.broker.server.internal;
 
-import io.dtac.broker.api.LogField;
 import io.dtac.broker.api.LogMessage;
+import io.dtac.broker.api.LoggingArgs;
+import io.dtac.broker.api.PluginServiceGrpc;
+import io.dtac.core.internal.LogRecords;
+import io.grpc.Channel;
 import io.grpc.Status;
-import io.grpc.stub.StreamObserver;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import org.slf4j.event.Level;
-import org.slf4j.spi.LoggingEventBuilder;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
 
 /**
- * Receives a plugin's LoggingStream and writes each record to SLF4J, to the logger
- * {@code dtac.plugin.NAME}, at the record's level (FATAL as ERROR), with its fields as key/values.
+ * Reads a plugin's LoggingStream into its {@link PluginLog}, one record at a time: the next is
+ * requested only once the previous is logged (or dropped), so a plugin that logs faster than the
+ * agent writes meets HTTP/2 flow control rather than a growing buffer in the broker. A record over
+ * {@value LogRecords#MAX_RECORD_BYTES} bytes (the SDK never sends one) ends the stream with one
+ * WARN line; the plugin's stderr still reaches the log.
  */
-final class PluginLogForwarder implements StreamObserver<LogMessage> {
-  private final Logger log;
+final class PluginLogForwarder implements ClientResponseObserver<LoggingArgs, LogMessage> {
+  private final PluginLog log;
+  private volatile ClientCallStreamObserver<LoggingArgs> call;
 
-  PluginLogForwarder(String pluginName) {
-    this.log = LoggerFactory.getLogger("dtac.plugin." + pluginName);
+  private PluginLogForwarder(PluginLog log) {
+    this.log = log;
+  }
+
+  /** Opens the LoggingStream of the plugin behind {@code channel} into {@code log}. */
+  static void open(Channel channel, PluginLog log) {
+    PluginServiceGrpc.newStub(channel)
+        .withMaxInboundMessageSize(LogRecords.MAX_RECORD_BYTES)
+        .loggingStream(LoggingArgs.getDefaultInstance(), new PluginLogForwarder(log));
+  }
+
+  @Override
+  public void beforeStart(ClientCallStreamObserver<LoggingArgs> requestStream) {
+    call = requestStream;
+    requestStream.disableAutoRequestWithInitial(1);
   }
 
   @Override
   public void onNext(LogMessage record) {
-    LoggingEventBuilder event = log.atLevel(level(record));
-    for (LogField f : record.getFieldsList()) {
-      event = event.addKeyValue(f.getKey(), f.getValue());
-    }
-    event.log(record.getMessage());
-  }
-
-  private static Level level(LogMessage record) {
-    switch (record.getLevel()) {
-      case DEBUG:
-        return Level.DEBUG;
-      case WARNING:
-        return Level.WARN;
-      case ERROR:
-      case FATAL:
-        return Level.ERROR;
-      case INFO:
-      default:
-        return Level.INFO;
+    try {
+      log.record(record);
+    } finally {
+      call.request(1);
     }
   }
 
@@ -48,10 +50,14 @@ final class PluginLogForwarder implements StreamObserver<LogMessage> {
   public void onError(Throwable t) {
     Status s = Status.fromThrowable(t);
     if (s.getCode() != Status.Code.CANCELLED && s.getCode() != Status.Code.UNAVAILABLE) {
-      log.warn("log stream ended: {}", s);
+      log.logger().warn("log stream ended, its later records are lost (stderr is still logged): {}",
+          LogRecords.escape(s.getCode() + ": " + s.getDescription(), LogRecords.MAX_MESSAGE_CHARS));
     }
+    log.flush();
   }
 
   @Override
-  public void onCompleted() {}
+  public void onCompleted() {
+    log.flush();
+  }
 }

@@ -102,7 +102,9 @@ public final class PluginManager implements AutoCloseable {
                 config.handshakeTimeout(),
                 config.stopTimeout(),
                 transports.pluginEnvironment(config.environment()),
-                config.maxMessageSize()),
+                config.maxMessageSize(),
+                config.pluginLogRate(),
+                metrics),
             identities,
             transports,
             supervisor::failed);

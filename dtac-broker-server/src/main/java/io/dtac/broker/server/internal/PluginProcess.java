@@ -1,5 +1,7 @@
 package io.dtac.broker.server.internal;
 
+import io.dtac.core.internal.LogRecords;
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -18,16 +20,16 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * One plugin OS process: launched with {@code DTAC_PLUGINS=true}, its first stdout line read as
- * the handshake, its stderr (and any later stdout) copied into the agent's log, and stopped
- * politely, then forcibly, together with its child processes.
+ * the handshake, its stderr (and any later stdout) copied into the agent's log through its {@link
+ * PluginLog} (escaped, each line cut at {@value LogRecords#MAX_MESSAGE_CHARS} characters,
+ * rate-limited), and stopped politely, then forcibly, together with its child processes.
  */
 public final class PluginProcess {
   private static final int STDERR_TAIL_LINES = 20;
+  private static final int STDERR_TAIL_LINE_CHARS = 1024;
 
   private final Path file;
   private final Process process;
@@ -35,25 +37,26 @@ public final class PluginProcess {
   private final Deque<String> stderrTail = new ArrayDeque<>();
   /** What has arrived of the first stdout line while it is incomplete, for the timeout message. */
   private final StringBuilder partialFirstLine = new StringBuilder();
-  private volatile Logger log;
+  private final PluginLog log;
+  private Thread stdoutPump;
   private Thread stderrPump;
   /** Kills the process group when the agent dies or the process ends or is stopped. */
   private volatile ProcessGroupGuard guard = ProcessGroupGuard.NONE;
 
-  private PluginProcess(Path file, Process process) {
+  private PluginProcess(Path file, Process process, PluginLog log) {
     this.file = file;
     this.process = process;
-    this.log = LoggerFactory.getLogger("dtac.plugin." + PluginDiscovery.stem(file));
+    this.log = log;
   }
 
   /**
    * Starts {@code file} with exactly {@code env} (see {@link PluginEnvironment}), as {@code
    * account} when not null. Its stdin stays an open pipe for as long as the agent runs: the plugin
    * exits when it closes. {@code stdinLine}, when not null, is written to it first (the broker
-   * credential where the kernel cannot attest callers).
+   * credential where the kernel cannot attest callers). Its output goes to {@code log}.
    */
-  public static PluginProcess launch(Path file, Map<String, String> env, RunAs account, String stdinLine)
-      throws IOException {
+  public static PluginProcess launch(
+      Path file, Map<String, String> env, RunAs account, String stdinLine, PluginLog log) throws IOException {
     String path = file.toAbsolutePath().toString();
     ProcessBuilder pb =
         new ProcessBuilder(ProcessGroupGuard.command(account == null ? List.of(path) : account.command(path)));
@@ -61,8 +64,8 @@ public final class PluginProcess {
     pb.environment().clear();
     pb.environment().putAll(env);
     Process process = pb.start();
-    PluginProcess p = new PluginProcess(file, process);
-    p.pump(process.getInputStream(), "stdout", true);
+    PluginProcess p = new PluginProcess(file, process, log);
+    p.stdoutPump = p.pump(process.getInputStream(), "stdout", true);
     p.stderrPump = p.pump(process.getErrorStream(), "stderr", false);
     p.guard = ProcessGroupGuard.watch(process);
     if (stdinLine != null) {
@@ -78,7 +81,12 @@ public final class PluginProcess {
 
   /** Logs this process's output under the plugin's name from now on. */
   public void renameLog(String pluginName) {
-    this.log = LoggerFactory.getLogger("dtac.plugin." + pluginName);
+    log.rename(pluginName);
+  }
+
+  /** Where this process's output and log records go. */
+  public PluginLog log() {
+    return log;
   }
 
   public long pid() {
@@ -162,7 +170,7 @@ public final class PluginProcess {
       descendants.forEach(ProcessHandle::destroy);
       try {
         if (!process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
-          log.warn("did not stop within {} ms; killing it and its child processes", grace.toMillis());
+          log.logger().warn("did not stop within {} ms; killing it and its child processes", grace.toMillis());
           // Children started during the grace period count too; once the process is gone its
           // orphans can no longer be found through it.
           process.descendants().forEach(descendants::add);
@@ -186,14 +194,31 @@ public final class PluginProcess {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (ExecutionException | TimeoutException e) {
-      log.warn("child processes {} may still be running", orphans.size());
+      log.logger().warn("child processes {} may still be running", orphans.size());
     }
+    awaitOutput();
     try {
       process.getOutputStream().close();
     } catch (IOException ignored) {
       // the pipe is already closed
     }
     guard.close(Duration.ofSeconds(5));
+  }
+
+  /**
+   * Lets the output readers log what the ended process wrote last (and the count of dropped lines)
+   * before stop returns; a descendant that still holds the pipes does not hold this up for long.
+   */
+  private void awaitOutput() {
+    try {
+      for (Thread t : new Thread[] {stdoutPump, stderrPump}) {
+        if (t != null && !process.isAlive()) {
+          t.join(1_000);
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /** Kills the process at once (used when the agent itself is going away). */
@@ -215,35 +240,36 @@ public final class PluginProcess {
 
   private void readLines(InputStream in, String stream, boolean handshake) {
     boolean first = handshake;
-    try (Reader r = new InputStreamReader(in, StandardCharsets.UTF_8)) {
+    try (Reader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
       StringBuilder line = new StringBuilder();
+      long cut = 0;
       int c;
-      boolean overflow = false;
       while ((c = r.read()) >= 0) {
+        int max = first ? HandshakeParser.MAX_LINE_LENGTH : LogRecords.MAX_MESSAGE_CHARS;
         if (c == '\n') {
-          first = line(stream, line.toString(), overflow, first);
+          first = line(stream, line, cut, first);
           line.setLength(0);
-          overflow = false;
-        } else if (line.length() < HandshakeParser.MAX_LINE_LENGTH) {
+          cut = 0;
+        } else if (line.length() < max) {
           line.append((char) c);
           if (first) {
             synchronized (partialFirstLine) {
               partialFirstLine.append((char) c);
             }
           }
-        } else if (!overflow) {
-          overflow = true;
-          if (first) {
-            firstLine.completeExceptionally(
-                new HandshakeException(
-                    "its first stdout line is longer than " + HandshakeParser.MAX_LINE_LENGTH
-                        + " characters; expected the CONNECT{{...}} handshake line"));
-            first = false;
-          }
+        } else if (first) {
+          firstLine.completeExceptionally(
+              new HandshakeException(
+                  "its first stdout line is longer than " + HandshakeParser.MAX_LINE_LENGTH
+                      + " characters; expected the CONNECT{{...}} handshake line"));
+          first = false;
+          cut++;
+        } else {
+          cut++;
         }
       }
       if (line.length() > 0) {
-        first = line(stream, line.toString(), overflow, first);
+        first = line(stream, line, cut, first);
       }
     } catch (IOException e) {
       // the process ended and its pipe closed
@@ -251,23 +277,23 @@ public final class PluginProcess {
     if (first) {
       firstLine.completeExceptionally(new IOException(stream + " closed"));
     }
+    log.flush();
   }
 
-  private boolean line(String stream, String text, boolean overflow, boolean first) {
+  private boolean line(String stream, CharSequence text, long cut, boolean first) {
     if (first) {
-      firstLine.complete(text);
+      firstLine.complete(text.toString());
       return false;
     }
-    String shown = overflow ? text + "... (truncated)" : text;
     if (stream.equals("stderr")) {
       synchronized (stderrTail) {
         if (stderrTail.size() == STDERR_TAIL_LINES) {
           stderrTail.removeFirst();
         }
-        stderrTail.addLast(shown);
+        stderrTail.addLast(LogRecords.escape(text, STDERR_TAIL_LINE_CHARS, cut));
       }
     }
-    log.info("[{}] {}", stream, shown);
+    log.line(stream, text, cut);
     return false;
   }
 

@@ -44,6 +44,12 @@ public interface BrokerMetrics {
   /** An audit record had to wait for room in the audit file's queue. */
   default void auditBackpressure() {}
 
+  /**
+   * {@code n} records of {@code plugin} (LoggingStream records, stderr and stdout lines) were
+   * dropped for exceeding its log rate; called when the agent's log reports them.
+   */
+  default void logRecordsDropped(String plugin, long n) {}
+
   /** A plugin connection to the broker became ready. */
   default void connectionOpened() {}
 

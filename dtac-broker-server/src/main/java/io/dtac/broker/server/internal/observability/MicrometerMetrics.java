@@ -37,6 +37,7 @@ public final class MicrometerMetrics implements BrokerMetrics {
   private final Map<String, AtomicReference<PluginState>> states = new ConcurrentHashMap<>();
   private final Map<String, Counter> restarts = new ConcurrentHashMap<>();
   private final Map<String, Counter> healthFailures = new ConcurrentHashMap<>();
+  private final Map<String, Counter> logDrops = new ConcurrentHashMap<>();
   private final Counter auditBackpressure;
   private final AtomicInteger connections = new AtomicInteger();
 
@@ -170,6 +171,15 @@ public final class MicrometerMetrics implements BrokerMetrics {
             .tag("plugin", n)
             .register(registry))
         .increment();
+  }
+
+  @Override
+  public void logRecordsDropped(String plugin, long n) {
+    logDrops.computeIfAbsent(plugin, p -> Counter.builder("dtac.plugin.log.dropped")
+            .description("log records and output lines of the plugin dropped for exceeding its log rate")
+            .tag("plugin", p)
+            .register(registry))
+        .increment(n);
   }
 
   @Override
