@@ -101,10 +101,10 @@ final class GatewayLimits {
 
   /**
    * The most tasks the pool queues while every thread is busy; beyond, the server closes the
-   * connection it could not serve. One per connection it may hold.
+   * connection it could not serve. One per connection it may hold, and at least 64.
    */
   int poolQueue() {
-    return maxConnections;
+    return Math.max(64, maxConnections);
   }
 
   /** Sets each limit; every one is optional. */

@@ -87,6 +87,11 @@ final class JettyConnectionGuard implements Connection.Listener {
     return refusedConnections.get();
   }
 
+  /** Connections open from {@code address} now, as counted against its limit. */
+  int connectionsFrom(InetAddress address) {
+    return perAddress.getOrDefault(address, 0);
+  }
+
   private void admit(Connection c) {
     SocketAddress remote = c.getEndPoint().getRemoteSocketAddress();
     if (!(remote instanceof InetSocketAddress)) {

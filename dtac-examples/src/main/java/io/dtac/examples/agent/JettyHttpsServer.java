@@ -87,7 +87,6 @@ final class JettyHttpsServer implements GatewayServer {
     connector.setHost(address.getHostString());
     connector.setPort(address.getPort());
     connector.setIdleTimeout(limits.idleTimeout().toMillis());
-    connector.setReuseAddress(false);
     JettyConnectionGuard guard = new JettyConnectionGuard(
         scheduler, limits.headerTimeout(), limits.maxConnectionsPerClient());
     connector.addBean(guard);
@@ -130,7 +129,7 @@ final class JettyHttpsServer implements GatewayServer {
     return connector.getLocalPort();
   }
 
-  /** Connections closed for their header deadline or their address's limit, since start. */
+  /** What the connection guard has seen: for tests and diagnostics. */
   JettyConnectionGuard guard() {
     return guard;
   }
