@@ -11,7 +11,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -109,28 +108,6 @@ class JettyHttpsServerTest {
     return s;
   }
 
-  /** A TLS record header announcing a ClientHello of 512 bytes, and the first byte of it: no more. */
-  private static void sendHalfAClientHello(Socket s) throws IOException {
-    s.getOutputStream().write(new byte[] {0x16, 0x03, 0x01, 0x02, 0x00, 0x01});
-    s.getOutputStream().flush();
-  }
-
-  /** Whether the server has closed {@code s}: a read ends or fails, rather than timing out. */
-  private static boolean closedByServer(Socket s) {
-    try {
-      InputStream in = s.getInputStream();
-      while (true) {
-        if (in.read() < 0) {
-          return true;
-        }
-      }
-    } catch (SocketTimeoutException e) {
-      return false;
-    } catch (IOException e) {
-      return true;
-    }
-  }
-
   private static String exchange(SSLSocket s, String request) throws IOException {
     OutputStream out = s.getOutputStream();
     out.write(request.getBytes(StandardCharsets.ISO_8859_1));
@@ -193,14 +170,14 @@ class JettyHttpsServerTest {
     List<Socket> halfOpen = new ArrayList<>();
     for (int i = 0; i < 20; i++) {
       Socket s = tcp(null);
-      sendHalfAClientHello(s);
+      SlowClients.sendHalfAClientHello(s);
       halfOpen.add(s);
     }
     // Twenty half-open handshakes on a server of two request threads: it still answers.
     assertEquals(200, get("/x").statusCode());
     await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
       for (Socket s : halfOpen) {
-        assertTrue(closedByServer(s), "a half-open connection is still open");
+        assertTrue(SlowClients.closedByServer(s), "a half-open connection is still open");
       }
     });
     assertTrue(server.guard().headerTimeouts() >= 20, "header timeouts: " + server.guard().headerTimeouts());
@@ -210,9 +187,8 @@ class JettyHttpsServerTest {
   void requestHeadersThatNeverEndAreClosedAfterTheHeaderTimeout() throws Exception {
     start(limits().headerTimeout(Duration.ofSeconds(1)).build(), JettyHttpsServerTest::echoSize);
     SSLSocket s = tls();
-    s.getOutputStream().write("GET /x HTTP/1.1\r\nHost: localhost\r\nX-Slow: a".getBytes(StandardCharsets.US_ASCII));
-    s.getOutputStream().flush();
-    await().atMost(Duration.ofSeconds(20)).until(() -> closedByServer(s));
+    SlowClients.sendHeadersThatNeverEnd(s);
+    await().atMost(Duration.ofSeconds(20)).until(() -> SlowClients.closedByServer(s));
   }
 
   @Test
@@ -225,7 +201,7 @@ class JettyHttpsServerTest {
     byte[] head = s.getInputStream().readNBytes(15);
     assertEquals("HTTP/1.1 200 OK", new String(head, StandardCharsets.US_ASCII));
     s.setSoTimeout(100);
-    await().atMost(Duration.ofSeconds(20)).until(() -> closedByServer(s));
+    await().atMost(Duration.ofSeconds(20)).until(() -> SlowClients.closedByServer(s));
   }
 
   @Test
@@ -283,10 +259,10 @@ class JettyHttpsServerTest {
     }
     // Connections are taken up on several threads: which one of the four is refused is not known.
     await().atMost(Duration.ofSeconds(10)).until(() -> server.guard().refusedConnections() == 1);
-    Socket refused = fromOther.stream().filter(JettyHttpsServerTest::closedByServer).findFirst().orElseThrow();
+    Socket refused = fromOther.stream().filter(SlowClients::closedByServer).findFirst().orElseThrow();
     fromOther.remove(refused);
     for (Socket s : fromOther) {
-      assertFalse(closedByServer(s), "a connection within the limit was closed");
+      assertFalse(SlowClients.closedByServer(s), "a connection within the limit was closed");
     }
     assertEquals(3, server.guard().connectionsFrom(other));
     assertEquals(200, get("/x").statusCode());
@@ -294,7 +270,7 @@ class JettyHttpsServerTest {
     await().atMost(Duration.ofSeconds(10)).until(() -> server.guard().connectionsFrom(other) == 2);
     Socket again = tcp(other);
     await().atMost(Duration.ofSeconds(10)).until(() -> server.guard().connectionsFrom(other) == 3);
-    assertFalse(closedByServer(again), "a connection within the limit again was closed");
+    assertFalse(SlowClients.closedByServer(again), "a connection within the limit again was closed");
     assertEquals(1, server.guard().refusedConnections());
   }
 
@@ -315,8 +291,8 @@ class JettyHttpsServerTest {
     start(limits().maxConnections(2).maxConnectionsPerClient(2).build(), JettyHttpsServerTest::echoSize);
     Socket first = tcp(null);
     Socket second = tcp(null);
-    sendHalfAClientHello(first);
-    sendHalfAClientHello(second);
+    SlowClients.sendHalfAClientHello(first);
+    SlowClients.sendHalfAClientHello(second);
     SSLContext trust = SelfSignedCertificate.trusting(CERT.certificate());
     SSLSocket third = (SSLSocket) trust.getSocketFactory().createSocket(LOOPBACK, server.port());
     sockets.add(third);
