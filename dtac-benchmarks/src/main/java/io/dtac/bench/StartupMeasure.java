@@ -1,5 +1,6 @@
 package io.dtac.bench;
 
+import io.dtac.core.Protocol;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -110,7 +111,7 @@ final class StartupMeasure {
         "agent", "--port", "0", "--plugins", plugins.toString()));
     ProcessBuilder pb = new ProcessBuilder(command);
     pb.environment().put("DTAC_HOME", home.toString());
-    pb.environment().put("DTAC_PLUGIN_JAVA_OPTS", pluginOpts);
+    pb.environment().put(Protocol.ENV_PLUGIN_JAVA_OPTS, pluginOpts);
     pb.redirectErrorStream(true);
     long t0 = System.nanoTime();
     Process p = pb.start();

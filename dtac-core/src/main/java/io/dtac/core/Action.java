@@ -26,28 +26,41 @@ public enum Action {
     this.httpMethod = httpMethod;
   }
 
-  /** The protocol's name of this action, e.g. {@code read}. */
+  /**
+   * The protocol's name of this action.
+   *
+   * @return the lower-case wire name, e.g. {@code read}
+   */
   public String wireName() {
     return wireName;
   }
 
-  /** The HTTP method the REST gateway serves this action with, e.g. {@code GET}. */
+  /**
+   * The HTTP method a REST gateway serves this action with.
+   *
+   * @return the upper-case method name, e.g. {@code GET}
+   */
   public String httpMethod() {
     return httpMethod;
   }
 
   /**
-   * The endpoint key the protocol uses in {@code EndpointRequestMessage.method}:
-   * {@code ACTION:PATH}, e.g. {@code read:hello}.
+   * The endpoint key the protocol uses in {@code EndpointRequestMessage.method}.
+   *
+   * @param path the endpoint's path, e.g. {@code hello}; used as given
+   * @return {@code ACTION:PATH}, e.g. {@code read:hello}
    */
   public String methodKey(String path) {
     return wireName + ":" + path;
   }
 
   /**
-   * Parses a wire name, ignoring case.
+   * Parses a wire name, ignoring case: for input from people and configuration files.
    *
-   * @throws IllegalArgumentException naming the value and the accepted ones
+   * @param name a wire name in any case, e.g. {@code Read}
+   * @return the action with that name
+   * @throws IllegalArgumentException if {@code name} is null or no action's name, with a message
+   *     that names the value and the accepted ones
    */
   public static Action fromWireName(String name) {
     if (name != null) {
@@ -61,7 +74,12 @@ public enum Action {
     throw new IllegalArgumentException("unknown action '" + name + "'; expected one of " + wireNames());
   }
 
-  /** The action whose wire name is exactly {@code name} (lower case), if any. */
+  /**
+   * Looks up a wire name exactly, as it arrives from the protocol (which writes it lower case).
+   *
+   * @param name the wire name, e.g. {@code read}; null finds nothing
+   * @return the action whose wire name is exactly {@code name}, or empty
+   */
   public static java.util.Optional<Action> ofWireName(String name) {
     for (Action action : values()) {
       if (action.wireName.equals(name)) {
@@ -71,7 +89,11 @@ public enum Action {
     return java.util.Optional.empty();
   }
 
-  /** "create, read, write, delete": the wire names, for messages. */
+  /**
+   * The wire names of all actions, in declaration order, for messages.
+   *
+   * @return {@code "create, read, write, delete"}
+   */
   public static String wireNames() {
     return java.util.Arrays.stream(values()).map(Action::wireName).collect(java.util.stream.Collectors.joining(", "));
   }

@@ -13,6 +13,15 @@ import java.util.Objects;
  * @param endpoints the endpoints the caller may call
  */
 public record PluginSummary(String name, String rootPath, String state, List<EndpointInfo> endpoints) {
+  /**
+   * Validates the components and copies {@code endpoints}.
+   *
+   * @param name its name
+   * @param rootPath its root path
+   * @param state its state
+   * @param endpoints the endpoints the caller may call, copied
+   * @throws NullPointerException if a component, or an element of {@code endpoints}, is null
+   */
   public PluginSummary {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(rootPath, "rootPath");

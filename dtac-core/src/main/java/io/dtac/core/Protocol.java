@@ -28,7 +28,12 @@ public final class Protocol {
 
   /** The broker's socket in the Unix socket directory. */
   public static final String BROKER_SOCKET = "broker.sock";
-  /** A plugin's socket in the Unix socket directory: "p" + its pid + ".sock". */
+  /**
+   * A plugin's socket in the Unix socket directory.
+   *
+   * @param pid the plugin process's id
+   * @return "p" + {@code pid} + ".sock", e.g. {@code p4242.sock}
+   */
   public static String pluginSocket(long pid) {
     return "p" + pid + ".sock";
   }
@@ -57,4 +62,10 @@ public final class Protocol {
   public static final String TRACE_PARENT = "traceparent";
   /** gRPC header of the W3C Trace Context's vendor-specific part; passed on like {@link #TRACE_PARENT}. */
   public static final String TRACE_STATE = "tracestate";
+
+  /**
+   * How the description of a call refused by the broker's rate limits begins (status
+   * RESOURCE_EXHAUSTED); it ends with {@code "; Retry-After: SECONDS"}.
+   */
+  public static final String RATE_LIMIT_REFUSAL = "rate limit exceeded: ";
 }

@@ -68,6 +68,22 @@ class CoreTypesTest {
   }
 
   @Test
+  void actionsAreHttpMethodsForTheGatewayAndTheirWireNamesInText() {
+    assertEquals(List.of("POST", "GET", "PUT", "DELETE"),
+        java.util.Arrays.stream(Action.values()).map(Action::httpMethod).toList());
+    for (Action a : Action.values()) {
+      assertEquals(a.name().toLowerCase(java.util.Locale.ROOT), a.wireName());
+      assertEquals(a.wireName(), a.toString());
+      assertEquals(a.wireName() + ":x", a.methodKey("x"));
+    }
+  }
+
+  @Test
+  void aPluginsSocketIsNamedForItsProcess() {
+    assertEquals("p4711.sock", Protocol.pluginSocket(4711));
+  }
+
+  @Test
   void endpointsOfTheProtocolBecomeEndpointInfosAndBack() {
     PluginEndpoint p = PluginEndpoint.newBuilder().setAction("read").setPath("hello").setDescription("d")
         .setSecure(true).setAuthGroup("admin").build();

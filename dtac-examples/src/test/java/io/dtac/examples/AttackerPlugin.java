@@ -1,5 +1,7 @@
 package io.dtac.examples;
 
+import io.dtac.core.internal.Headers;
+import io.dtac.core.Protocol;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.dtac.broker.api.AgentServiceGrpc;
 import io.dtac.broker.api.EndpointRequest;
@@ -119,7 +121,7 @@ public final class AttackerPlugin extends PluginBase {
             .setMethod(in.path("method").asText())
             .setRequest(EndpointRequest.newBuilder()
                 .setBody(com.google.protobuf.ByteString.copyFromUtf8(in.path("body").asText("{}")))
-                .putMetadata("dtac-caller", "agent"))
+                .putMetadata(Protocol.CALLER_METADATA, "agent"))
             .build());
         case "register" -> {
           try (ServerSocket fake = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
@@ -177,7 +179,7 @@ public final class AttackerPlugin extends PluginBase {
    */
   private static String address(long pid, String transport) throws IOException {
     if (transport.equals("unix")) {
-      return "unix:" + Path.of(System.getenv("DTAC_UNIX_SOCKET_DIR")).resolve("p" + pid + ".sock");
+      return Protocol.UNIX_ADDRESS_PREFIX + Path.of(System.getenv(Protocol.ENV_UNIX_SOCKET_DIR)).resolve(Protocol.pluginSocket(pid));
     }
     Set<String> inodes = new HashSet<>();
     try (DirectoryStream<Path> fds = Files.newDirectoryStream(Path.of("/proc/" + pid + "/fd"))) {
@@ -212,14 +214,14 @@ public final class AttackerPlugin extends PluginBase {
   static Map<String, Object> callBroker(String address, String target, String credential) throws InterruptedException {
     Map<String, Object> out = new LinkedHashMap<>();
     ManagedChannel channel = Grpc.newChannelBuilder(
-            address.startsWith("unix:") ? address : "dns:///" + address, InsecureChannelCredentials.create())
+            address.startsWith(Protocol.UNIX_ADDRESS_PREFIX) ? address : "dns:///" + address, InsecureChannelCredentials.create())
         .overrideAuthority("localhost").build();
     try {
       AgentServiceGrpc.AgentServiceBlockingStub stub =
           AgentServiceGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
       if (!credential.isEmpty()) {
         Metadata h = new Metadata();
-        h.put(Metadata.Key.of("dtac-broker-credential", Metadata.ASCII_STRING_MARSHALLER), credential);
+        h.put(Headers.CREDENTIAL, credential);
         stub = stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(h));
       }
       try {

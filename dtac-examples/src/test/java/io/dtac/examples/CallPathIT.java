@@ -1,5 +1,6 @@
 package io.dtac.examples;
 
+import io.dtac.core.Protocol;
 import io.dtac.core.Action;
 import io.dtac.core.Request;
 import io.dtac.core.Response;
@@ -218,10 +219,10 @@ class CallPathIT {
   @Test
   void callersCannotForgeTheBrokersMetadata() throws Exception {
     JsonNode seen = value(broker.call("Alpha", "relay", Action.CREATE, json(relay(List.of("Beta"), "echo",
-        "metadata", Map.of("dtac-caller", "Mallory", "dtac-call-chain", "agent>Beta", "dtac-call-token", "x")))));
+        "metadata", Map.of(Protocol.CALLER_METADATA, "Mallory", Protocol.CALL_CHAIN_METADATA, "agent>Beta", Protocol.CALL_TOKEN, "x")))));
     assertEquals("Alpha", seen.get("caller").asText());
     assertEquals(List.of("agent", "Alpha", "Beta"), Fixtures.JSON.convertValue(seen.get("chain"), List.class));
-    assertNotEquals("x", seen.get("metadata").get("dtac-call-token").asText());
+    assertNotEquals("x", seen.get("metadata").get(Protocol.CALL_TOKEN).asText());
   }
 
   @Test

@@ -1,5 +1,7 @@
 package io.dtac.examples;
 
+import io.dtac.core.internal.Headers;
+import io.dtac.core.Protocol;
 import io.dtac.core.Action;
 
 import io.dtac.core.Request;
@@ -46,8 +48,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class IdentityIT {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Metadata.Key<String> CREDENTIAL =
-      Metadata.Key.of("dtac-broker-credential", Metadata.ASCII_STRING_MARSHALLER);
 
   @TempDir static Path dir;
   private static PluginBroker broker;
@@ -89,15 +89,15 @@ class IdentityIT {
   void targetSeesTheTrueCallerEvenWhenTheCallerForgesIt() throws Exception {
     JsonNode r = probeCall("ProbeA", Map.of(
         "target", "ProbeB", "method", "echo", "action", "read",
-        "metadata", Map.of("dtac-caller", "agent", "dtac-anything", "forged", "trace", "kept")));
+        "metadata", Map.of(Protocol.CALLER_METADATA, "agent", "dtac-anything", "forged", "trace", "kept")));
     assertTrue(r.get("ok").asBoolean(), r.toString());
     JsonNode echo = JSON.readTree(r.get("value").asText());
     assertEquals("ProbeA", echo.get("caller").asText());
     JsonNode metadata = echo.get("metadata");
-    assertEquals("ProbeA", metadata.get("dtac-caller").asText());
+    assertEquals("ProbeA", metadata.get(Protocol.CALLER_METADATA).asText());
     assertEquals("kept", metadata.get("trace").asText());
-    assertEquals("agent>ProbeA>ProbeB", metadata.get("dtac-call-chain").asText());
-    assertTrue(metadata.has("dtac-call-token"));
+    assertEquals("agent>ProbeA>ProbeB", metadata.get(Protocol.CALL_CHAIN_METADATA).asText());
+    assertTrue(metadata.has(Protocol.CALL_TOKEN));
     assertEquals(4, metadata.size(), "the broker replaces every dtac-* key the caller set: " + metadata);
   }
 
@@ -173,7 +173,7 @@ class IdentityIT {
           AgentServiceGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
       if (credential != null) {
         Metadata h = new Metadata();
-        h.put(CREDENTIAL, credential);
+        h.put(Headers.CREDENTIAL, credential);
         stub = stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(h));
       }
       stub.listPlugins(ListPluginsRequest.getDefaultInstance());

@@ -1,5 +1,6 @@
 package io.dtac.examples;
 
+import io.dtac.core.Protocol;
 import io.dtac.core.Action;
 import io.dtac.core.Request;
 
@@ -40,7 +41,7 @@ class IsolationAttackIT {
   /** What a plugin's environment may hold: the allow-list, the protocol's variables, and PWD (its shell's). */
   private static final Set<String> ALLOWED =
       Set.of("PATH", "LANG", "LANGUAGE", "TZ", "HOME", "USER", "LOGNAME", "SHELL", "TMPDIR", "JAVA_HOME", "TERM",
-          "PWD", "DTAC_PLUGIN_JAVA_OPTS", "DTAC_PLUGINS", "DTAC_WATCH_STDIN", "DTAC_AGENT_PID", "DTAC_UNIX_SOCKET_DIR");
+          "PWD", Protocol.ENV_PLUGIN_JAVA_OPTS, Protocol.ENV_PLUGINS, Protocol.ENV_WATCH_STDIN, Protocol.ENV_AGENT_PID, Protocol.ENV_UNIX_SOCKET_DIR);
 
   @Nested
   @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -228,7 +229,7 @@ class IsolationAttackIT {
     @Test
     void aProcessTheAgentDidNotLaunchIsUnauthenticatedEvenTheAgentsOwn() throws Exception {
       long before = count(auditUpToNow(), r -> r.get("caller").asText().equals("unauthenticated"));
-      String address = unix ? "unix:" + socketDirectory().resolve("broker.sock") : broker.brokerAddress();
+      String address = unix ? Protocol.UNIX_ADDRESS_PREFIX + socketDirectory().resolve(Protocol.BROKER_SOCKET) : broker.brokerAddress();
       Map<String, Object> r = AttackerPlugin.callBroker(address, "HelloPlugin", "");
       assertEquals("UNAUTHENTICATED", r.get("code"), r.toString());
       assertTrue(r.get("message").toString().contains("is not a plugin this agent launched"), r.toString());
@@ -240,7 +241,7 @@ class IsolationAttackIT {
 
     /** The directory the broker offers plugins for their Unix sockets, as a plugin learns it. */
     private Path socketDirectory() throws Exception {
-      return Path.of(environ(pid("HelloPlugin")).get("DTAC_UNIX_SOCKET_DIR"));
+      return Path.of(environ(pid("HelloPlugin")).get(Protocol.ENV_UNIX_SOCKET_DIR));
     }
 
     private static Map<String, String> environ(long pid) throws Exception {

@@ -11,9 +11,11 @@ import io.dtac.examples.calculator.CalculatorPlugin;
 import io.dtac.examples.hello.HelloPlugin;
 import io.dtac.testing.PluginTestKit;
 import io.dtac.testing.PluginUnderTest;
+import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
@@ -23,13 +25,14 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class KitMatchesBrokerIT {
   @RegisterExtension static final PluginTestKit kit = new PluginTestKit();
+  @TempDir static Path tmp;
   private static PluginBroker broker;
   private static PluginUnderTest hello;
   private static PluginUnderTest calculator;
 
   @BeforeAll
   static void start() throws Exception {
-    broker = kit.startBroker(ExamplePlugins.dir());
+    broker = kit.startBroker(ExamplePlugins.copyTo(tmp, "hello.plugin", "calculator.plugin"));
     hello = kit.start(new HelloPlugin());
     calculator = kit.start(new CalculatorPlugin());
   }

@@ -1,5 +1,7 @@
 package io.dtac.examples;
 
+import io.dtac.core.internal.Headers;
+import io.dtac.core.Protocol;
 import com.google.protobuf.ByteString;
 import io.dtac.broker.api.AgentServiceGrpc;
 import io.dtac.broker.api.EndpointRequest;
@@ -41,8 +43,6 @@ import javax.net.ssl.X509ExtendedTrustManager;
  * the broker. Test-only.
  */
 final class ProbeAttacks {
-  private static final Metadata.Key<String> CREDENTIAL =
-      Metadata.Key.of("dtac-broker-credential", Metadata.ASCII_STRING_MARSHALLER);
 
   private ProbeAttacks() {}
 
@@ -61,7 +61,7 @@ final class ProbeAttacks {
             .trustManager(new TrustAll())
             .build();
     ManagedChannelBuilder<?> b =
-        Grpc.newChannelBuilder(target.startsWith("unix:") ? target : "dns:///" + target, credentials);
+        Grpc.newChannelBuilder(target.startsWith(Protocol.UNIX_ADDRESS_PREFIX) ? target : "dns:///" + target, credentials);
     ManagedChannel channel = b.overrideAuthority("localhost").build();
     try {
       PluginServiceGrpc.PluginServiceBlockingStub stub =
@@ -79,7 +79,7 @@ final class ProbeAttacks {
                         .setMethod(method)
                         .setRequest(
                             EndpointRequest.newBuilder()
-                                .putMetadata("dtac-caller", "agent")
+                                .putMetadata(Protocol.CALLER_METADATA, "agent")
                                 .setBody(ByteString.copyFromUtf8("{}")))
                         .build())
                 .getResponse()
@@ -116,7 +116,7 @@ final class ProbeAttacks {
             public <Q, R> ServerCall.Listener<Q> interceptCall(
                 ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
               calls.incrementAndGet();
-              if (headers.containsKey(CREDENTIAL)) {
+              if (headers.containsKey(Headers.CREDENTIAL)) {
                 credentials.incrementAndGet();
               }
               return next.startCall(call, headers);

@@ -1,5 +1,6 @@
 package io.dtac.examples;
 
+import io.dtac.core.Protocol;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.dtac.core.Action;
 import io.dtac.plugin.BrokerClient;
@@ -65,11 +66,11 @@ public final class ProbePlugin extends PluginBase {
   private Map<String, Object> identity() {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("credential", io.dtac.plugin.internal.BrokerCredential.get());
-    m.put("cert", System.getenv("DTAC_TLS_CERT"));
-    m.put("key", System.getenv("DTAC_TLS_KEY"));
-    m.put("ca", System.getenv("DTAC_TLS_CA"));
+    m.put("cert", System.getenv(Protocol.ENV_TLS_CERT));
+    m.put("key", System.getenv(Protocol.ENV_TLS_KEY));
+    m.put("ca", System.getenv(Protocol.ENV_TLS_CA));
     m.put("pid", ProcessHandle.current().pid());
-    m.put("socketDir", System.getenv("DTAC_UNIX_SOCKET_DIR"));
+    m.put("socketDir", System.getenv(Protocol.ENV_UNIX_SOCKET_DIR));
     m.put("brokerAddress", brokerAddress);
     return m;
   }
@@ -80,8 +81,8 @@ public final class ProbePlugin extends PluginBase {
       return Response.json(
           ProbeAttacks.dial(
               in.path("target").asText(),
-              in.path("cert").asText(System.getenv("DTAC_TLS_CERT")),
-              in.path("key").asText(System.getenv("DTAC_TLS_KEY")),
+              in.path("cert").asText(System.getenv(Protocol.ENV_TLS_CERT)),
+              in.path("key").asText(System.getenv(Protocol.ENV_TLS_KEY)),
               in.path("rpc").asText("call"),
               in.path("method").asText(),
               in.path("brokerAddress").asText("")));
@@ -92,7 +93,7 @@ public final class ProbePlugin extends PluginBase {
 
   private synchronized Response fakeBroker() throws IOException {
     if (fakeBroker == null) {
-      fakeBroker = new ProbeAttacks.FakeBroker(System.getenv("DTAC_TLS_CERT"), System.getenv("DTAC_TLS_KEY"));
+      fakeBroker = new ProbeAttacks.FakeBroker(System.getenv(Protocol.ENV_TLS_CERT), System.getenv(Protocol.ENV_TLS_KEY));
     }
     return Response.json(Map.of("address", fakeBroker.address()));
   }
@@ -113,7 +114,7 @@ public final class ProbePlugin extends PluginBase {
     }
     return TlsChannelCredentials.newBuilder()
         .keyManager(pem(in.get("cert").asText()), pem(in.get("key").asText()))
-        .trustManager(pem(System.getenv("DTAC_TLS_CA")))
+        .trustManager(pem(System.getenv(Protocol.ENV_TLS_CA)))
         .build();
   }
 

@@ -1,5 +1,6 @@
 package io.dtac.examples;
 
+import io.dtac.core.Protocol;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -80,7 +81,7 @@ class TlsPinningIT {
   private static String serverOf(String plugin) throws Exception {
     JsonNode id = identity(plugin);
     assertFalse(id.get("socketDir").isNull(), "these attacks find a sibling by its Unix socket: " + id);
-    return "unix:" + Path.of(id.get("socketDir").asText()).resolve("p" + id.get("pid").asLong() + ".sock");
+    return Protocol.UNIX_ADDRESS_PREFIX + Path.of(id.get("socketDir").asText()).resolve(Protocol.pluginSocket(id.get("pid").asLong()));
   }
 
   @Test

@@ -35,11 +35,12 @@ import org.junit.jupiter.api.io.TempDir;
 class TwoHopIT {
   private static final ObjectMapper JSON = new ObjectMapper();
   @RegisterExtension static final PluginTestKit kit = new PluginTestKit();
+  @TempDir static Path tmp;
   private static PluginBroker broker;
 
   @BeforeAll
   static void start() throws Exception {
-    broker = kit.startBroker(ExamplePlugins.dir());
+    broker = kit.startBroker(ExamplePlugins.copyTo(tmp, "hello.plugin", "calculator.plugin"));
   }
 
   private static Request json(String body) throws Exception {

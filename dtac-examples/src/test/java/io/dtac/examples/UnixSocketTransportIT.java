@@ -1,5 +1,6 @@
 package io.dtac.examples;
 
+import io.dtac.core.Protocol;
 import io.dtac.core.Action;
 import io.dtac.core.Request;
 
@@ -52,7 +53,7 @@ class UnixSocketTransportIT {
       assertEquals(PosixFilePermissions.fromString("rwx------"), Files.getPosixFilePermissions(socketDir),
           "only the agent's user may connect to the sockets");
       assertEquals(
-          Stream.of("broker.sock", socketName(broker, "CalculatorPlugin"), socketName(broker, "HelloPlugin"))
+          Stream.of(Protocol.BROKER_SOCKET, socketName(broker, "CalculatorPlugin"), socketName(broker, "HelloPlugin"))
               .sorted().collect(Collectors.toList()),
           list(socketDir));
       assertTrue(calculateViaHello(broker).contains("\"callee_plugin\":\"HelloPlugin\""));
@@ -74,7 +75,7 @@ class UnixSocketTransportIT {
         PluginBroker.builder().pluginDirectory(dir).socketDirectory(sockets).build().start()) {
       assertEquals(PluginState.RUNNING, broker.plugin("CalculatorPlugin").orElseThrow().state());
       assertEquals(
-          List.of("broker.sock", socketName(broker, "HelloPlugin")), list(onlyChild(sockets)),
+          List.of(Protocol.BROKER_SOCKET, socketName(broker, "HelloPlugin")), list(onlyChild(sockets)),
           "hello took the offer, the calculator did not");
       assertTrue(calculateViaHello(broker).contains("\"callee_plugin\":\"HelloPlugin\""),
           "calculator (TCP) -> broker -> hello (Unix socket) works");
@@ -114,7 +115,7 @@ class UnixSocketTransportIT {
   }
 
   private static String socketName(PluginBroker broker, String plugin) throws Exception {
-    return "p" + broker.plugin(plugin).orElseThrow().pid().orElseThrow() + ".sock";
+    return Protocol.pluginSocket(broker.plugin(plugin).orElseThrow().pid().orElseThrow());
   }
 
   private static Path onlyChild(Path dir) throws IOException {

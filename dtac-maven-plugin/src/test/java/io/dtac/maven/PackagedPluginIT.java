@@ -1,5 +1,6 @@
 package io.dtac.maven;
 
+import io.dtac.core.Protocol;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -89,7 +90,7 @@ class PackagedPluginIT {
   /** Runs the file as the agent does (DTAC_PLUGINS=true) and returns its first line. */
   private static String connectLine(Path plugin) throws Exception {
     ProcessBuilder pb = new ProcessBuilder(plugin.toString()).redirectError(ProcessBuilder.Redirect.DISCARD);
-    pb.environment().put("DTAC_PLUGINS", "true");
+    pb.environment().put(Protocol.ENV_PLUGINS, "true");
     pb.directory(plugin.getParent().toFile());
     Process p = pb.start();
     try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {

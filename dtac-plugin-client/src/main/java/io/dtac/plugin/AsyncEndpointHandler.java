@@ -20,5 +20,13 @@ import java.util.concurrent.CompletionStage;
  */
 @FunctionalInterface
 public interface AsyncEndpointHandler {
+  /**
+   * Starts answering one call, on the transport thread that received it.
+   *
+   * @param request the call's request
+   * @return a stage that completes with the answer, or exceptionally with the failure; must not
+   *     be null
+   * @throws Exception thrown before a stage exists: answered like an exceptional completion
+   */
   CompletionStage<Response> handle(Request request) throws Exception;
 }

@@ -13,5 +13,15 @@ import io.dtac.core.PluginException;
  */
 @FunctionalInterface
 public interface EndpointHandler {
+  /**
+   * Answers one call.
+   *
+   * @param request the call's request
+   * @return the answer; must not be null
+   * @throws Exception to answer with a status: {@link PluginException} with its code, a {@link
+   *     io.dtac.core.PluginCallException} from a call to another plugin with that failure's code
+   *     and description, {@link IllegalArgumentException} with INVALID_ARGUMENT, anything else
+   *     with INTERNAL (and a log record)
+   */
   Response handle(Request request) throws Exception;
 }

@@ -50,6 +50,8 @@ public abstract class PluginBase {
   private volatile BrokerClient broker;
 
   /**
+   * Creates a plugin with no endpoints yet and no broker client.
+   *
    * @param name the plugin's name, unique in the agent and case-sensitive, e.g. "HelloPlugin"
    * @param rootPath the path its endpoints live under, e.g. "hello" for /plugins/hello/...
    * @throws IllegalArgumentException if either holds characters other than letters, digits,
@@ -68,17 +70,35 @@ public abstract class PluginBase {
     return value;
   }
 
-  /** The plugin's name, e.g. "HelloPlugin". */
+  /**
+   * The plugin's name, as it announces itself to the agent.
+   *
+   * @return the name given to the constructor, e.g. "HelloPlugin"
+   */
   public final String name() {
     return name;
   }
 
-  /** The plugin's root path, e.g. "hello". */
+  /**
+   * The path the plugin's endpoints live under at the agent's REST gateway.
+   *
+   * @return the root path given to the constructor, e.g. "hello"
+   */
   public final String rootPath() {
     return rootPath;
   }
 
-  /** Declares an endpoint. Call it from the constructor. */
+  /**
+   * Declares a synchronous endpoint. Call it from the constructor.
+   *
+   * @param action what it does
+   * @param path its path relative to the root path, e.g. "hello"
+   * @param description what it does, for people
+   * @param handler its code; must be thread-safe
+   * @throws IllegalArgumentException if the path is invalid or an endpoint with the same action
+   *     and path exists
+   * @throws NullPointerException if an argument is null
+   */
   protected final void endpoint(
       Action action, String path, String description, EndpointHandler handler) {
     endpoint(Endpoint.builder(action, path).description(description).handler(handler).build());
@@ -87,6 +107,14 @@ public abstract class PluginBase {
   /**
    * Declares an endpoint that answers asynchronously (see {@link AsyncEndpointHandler}). Call it
    * from the constructor.
+   *
+   * @param action what it does
+   * @param path its path relative to the root path
+   * @param description what it does, for people
+   * @param handler its code; must be thread-safe and must not block
+   * @throws IllegalArgumentException if the path is invalid or an endpoint with the same action
+   *     and path exists
+   * @throws NullPointerException if an argument is null
    */
   protected final void endpointAsync(
       Action action, String path, String description, AsyncEndpointHandler handler) {
@@ -94,9 +122,13 @@ public abstract class PluginBase {
   }
 
   /**
-   * Declares an endpoint. Call it from the constructor.
+   * Declares an endpoint built with {@link Endpoint#builder}, for the options the other {@code
+   * endpoint} methods do not take (security, schemas, non-blocking). Call it from the
+   * constructor.
    *
+   * @param endpoint the endpoint
    * @throws IllegalArgumentException if an endpoint with the same action and path exists
+   * @throws NullPointerException if {@code endpoint} is null
    */
   protected final synchronized void endpoint(Endpoint endpoint) {
     Objects.requireNonNull(endpoint, "endpoint");
@@ -106,7 +138,11 @@ public abstract class PluginBase {
     }
   }
 
-  /** The declared endpoints, in declaration order. */
+  /**
+   * The declared endpoints. Thread-safe.
+   *
+   * @return an unmodifiable snapshot, in declaration order
+   */
   public final synchronized List<Endpoint> endpoints() {
     return Collections.unmodifiableList(new ArrayList<>(endpoints.values()));
   }
@@ -120,12 +156,19 @@ public abstract class PluginBase {
    * it to read the configuration; an exception fails the registration and the agent reports it.
    *
    * @param config the plugin's configuration object from the agent; empty when there is none
+   * @throws Exception to fail the registration, with the exception's message as the reason
    */
   protected void onRegister(JsonNode config) throws Exception {}
 
   /**
-   * Sends a log record to the agent, which logs it tagged with this plugin's name. Never blocks;
-   * records logged before the agent listens are buffered (up to {@value LogPump#CAPACITY}).
+   * Sends a log record to the agent, which logs it tagged with this plugin's name. Never blocks
+   * and never throws for a full buffer; records logged before the agent listens are buffered (up
+   * to {@value LogPump#CAPACITY}). Thread-safe.
+   *
+   * @param level the record's severity
+   * @param message the text; null is logged as "null"
+   * @param fields structured fields, or null for none
+   * @throws NullPointerException if {@code level} is null
    */
   public final void log(LogLevel level, String message, Map<String, String> fields) {
     LogMessage.Builder record =
@@ -139,7 +182,13 @@ public abstract class PluginBase {
     logs.offer(record.build());
   }
 
-  /** Sends a log record without fields. */
+  /**
+   * Sends a log record without fields; see {@link #log(LogLevel, String, Map)}.
+   *
+   * @param level the record's severity
+   * @param message the text
+   * @throws NullPointerException if {@code level} is null
+   */
   public final void log(LogLevel level, String message) {
     log(level, message, Map.of());
   }
@@ -152,7 +201,11 @@ public abstract class PluginBase {
    * Connects this plugin to the agent's broker at {@code brokerAddress}. The plugin host calls it
    * during registration; calling it again replaces (and closes) the previous client. An empty
    * address means the agent has no broker: the plugin keeps working, and calls to other plugins
-   * fail with "broker client is not initialized".
+   * fail with "broker client is not initialized". Thread-safe.
+   *
+   * @param brokerAddress the broker's address ("host:port" or "unix:PATH"); null or blank for
+   *     none
+   * @throws IllegalArgumentException if the agent's TLS environment is incomplete or unreadable
    */
   public void initializeBrokerClient(String brokerAddress) {
     BrokerClient next =
@@ -169,7 +222,12 @@ public abstract class PluginBase {
     }
   }
 
-  /** Uses an already built client (for example one with TLS); the plugin then owns it. */
+  /**
+   * Uses an already built client (for example one with other credentials), closing the previous
+   * one. The plugin then owns it: it closes it on shutdown or when it is replaced. Thread-safe.
+   *
+   * @param client the client, or null to have none
+   */
   public void initializeBrokerClient(BrokerClient client) {
     BrokerClient previous;
     synchronized (this) {
@@ -181,7 +239,11 @@ public abstract class PluginBase {
     }
   }
 
-  /** Whether a broker client is initialized. */
+  /**
+   * Whether calls to other plugins can be made.
+   *
+   * @return true when a broker client is initialized
+   */
   public final boolean brokerAvailable() {
     return broker != null;
   }
@@ -193,8 +255,10 @@ public abstract class PluginBase {
    * @param method the target endpoint's path, e.g. "hello"
    * @param action the target endpoint's action
    * @param request what to send; null is an empty request
+   * @return the target's answer
    * @throws PluginCallException "broker client is not initialized" (FAILED_PRECONDITION) when
    *     the agent gave no broker, or the broker's or target's status
+   * @see BrokerClient#call(String, String, Action, Request)
    */
   public final Response callPlugin(
       String pluginName, String method, Action action, Request request)
@@ -202,7 +266,19 @@ public abstract class PluginBase {
     return requireBroker().call(pluginName, method, action, request);
   }
 
-  /** Like {@link #callPlugin(String, String, Action, Request)}, with a deadline. */
+  /**
+   * Like {@link #callPlugin(String, String, Action, Request)}, failing with DEADLINE_EXCEEDED
+   * when {@code timeout} passes first.
+   *
+   * @param pluginName the target's name
+   * @param method the target endpoint's path
+   * @param action the target endpoint's action
+   * @param request what to send; null is an empty request
+   * @param timeout how long to wait; null: the broker's default
+   * @return the target's answer
+   * @throws PluginCallException FAILED_PRECONDITION when the agent gave no broker, or the
+   *     broker's or target's status
+   */
   public final Response callPlugin(
       String pluginName, String method, Action action, Request request, Duration timeout)
       throws PluginCallException {
@@ -214,6 +290,12 @@ public abstract class PluginBase {
    * {@link BrokerClient#callAsync(String, String, Action, Request, Duration)} for which thread
    * completes it). The future fails with a {@link PluginCallException}, FAILED_PRECONDITION when
    * the agent gave no broker.
+   *
+   * @param pluginName the target's name
+   * @param method the target endpoint's path
+   * @param action the target endpoint's action
+   * @param request what to send; null is an empty request
+   * @return a future of the target's answer
    */
   public final CompletableFuture<Response> callPluginAsync(
       String pluginName, String method, Action action, Request request) {
@@ -225,7 +307,13 @@ public abstract class PluginBase {
     return b.callAsync(pluginName, method, action, request);
   }
 
-  /** The names of the plugins the agent has loaded (that this plugin may see). */
+  /**
+   * Lists the plugins the agent has loaded that this plugin may see. Blocks the calling thread.
+   *
+   * @return their names, in load order
+   * @throws PluginCallException FAILED_PRECONDITION when the agent gave no broker, or the
+   *     broker's status
+   */
   public final List<String> listAvailablePlugins() throws PluginCallException {
     return requireBroker().listPlugins();
   }

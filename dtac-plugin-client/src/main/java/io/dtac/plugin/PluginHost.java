@@ -1,5 +1,6 @@
 package io.dtac.plugin;
 
+import io.dtac.core.Protocol;
 import io.dtac.plugin.internal.TraceContext;
 import io.dtac.plugin.internal.AgentPeer;
 import io.dtac.plugin.internal.BrokerCredential;
@@ -19,6 +20,8 @@ import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
@@ -45,25 +48,17 @@ import java.util.concurrent.atomic.AtomicInteger;
  * sets {@code DTAC_WATCH_STDIN=true}, the plugin's stdin closes). Then it exits the JVM.
  */
 public final class PluginHost {
-  /** The variable the agent sets; without it the plugin refuses to run. */
-  public static final String ENV_PLUGINS = io.dtac.core.Protocol.ENV_PLUGINS;
-  public static final String ENV_TLS_CERT = io.dtac.core.Protocol.ENV_TLS_CERT;
-  public static final String ENV_TLS_KEY = io.dtac.core.Protocol.ENV_TLS_KEY;
-  /**
-   * The agent's certificate: with it, the plugin's server accepts that client certificate only,
-   * and the plugin calls the broker over TLS, accepting that server certificate only.
-   */
-  public static final String ENV_TLS_CA = io.dtac.core.Protocol.ENV_TLS_CA;
-  /** When "true", the plugin exits as soon as its stdin reaches end of file. */
-  public static final String ENV_WATCH_STDIN = io.dtac.core.Protocol.ENV_WATCH_STDIN;
-
   private static final long STOP_GRACE_MILLIS = 2_000;
 
   private PluginHost() {}
 
   /**
    * Serves {@code plugin} until the agent stops it, then exits the JVM; never returns. Exits with
-   * code 1 when not started by the agent, 2 when the server cannot start.
+   * code 1 when not started by the agent ({@value io.dtac.core.Protocol#ENV_PLUGINS} is not
+   * "true"), 2 when the server cannot start, 0 after a normal stop. Call it from {@code main},
+   * once; to run a plugin inside a test, use {@code dtac-testing}'s {@code PluginTestKit}.
+   *
+   * @param plugin the plugin to serve, with its endpoints declared
    */
   public static void serve(PluginBase plugin) {
     int code = run(plugin, System.getenv(), System.out, System.err);
@@ -72,16 +67,16 @@ public final class PluginHost {
 
   /** Runs the host and returns the process exit code. Blocks until the plugin is stopped. */
   static int run(PluginBase plugin, Map<String, String> env, PrintStream out, PrintStream err) {
-    if (!"true".equalsIgnoreCase(env.getOrDefault(ENV_PLUGINS, ""))) {
+    if (!"true".equalsIgnoreCase(env.getOrDefault(Protocol.ENV_PLUGINS, ""))) {
       err.println(
           "This is a DTAC plugin ("
               + plugin.name()
               + "): it must be loaded by the DTAC agent, which sets "
-              + ENV_PLUGINS
+              + Protocol.ENV_PLUGINS
               + "=true. Exiting.");
       return 1;
     }
-    if ("true".equalsIgnoreCase(env.getOrDefault(BrokerCredential.ENV_ON_STDIN, ""))) {
+    if ("true".equalsIgnoreCase(env.getOrDefault(Protocol.ENV_CREDENTIAL_ON_STDIN, ""))) {
       try {
         BrokerCredential.readFrom(System.in);
       } catch (IOException e) {
@@ -93,7 +88,7 @@ public final class PluginHost {
     ServerInterceptor agentOnly = agent.agentOnly(plugin.name());
     Server server;
     boolean tls;
-    ExecutorService worker = Executors.newCachedThreadPool(workerThreads(plugin.name()));
+    ExecutorService worker = boundedWorker(plugin.name());
     try {
       ServerCredentials transport = credentials(env);
       tls = !(transport instanceof InsecureServerCredentials);
@@ -139,7 +134,7 @@ public final class PluginHost {
     out.flush();
 
     ParentWatcher.watch(
-        "true".equalsIgnoreCase(env.getOrDefault(ENV_WATCH_STDIN, "")),
+        "true".equalsIgnoreCase(env.getOrDefault(Protocol.ENV_WATCH_STDIN, "")),
         reason -> {
           System.err.println("plugin " + plugin.name() + " stopping: " + reason);
           System.exit(0);
@@ -151,6 +146,23 @@ public final class PluginHost {
       stop.run();
     }
     return 0;
+  }
+
+  /**
+   * At most this many blocking endpoint calls (and Register) run at once in one plugin process;
+   * threads beyond the first are made on demand and end after 30 s idle.
+   */
+  public static final int MAX_ENDPOINT_THREADS = 64;
+  /** At most this many more wait for a thread; beyond them a call fails at once with RESOURCE_EXHAUSTED. */
+  public static final int MAX_QUEUED_CALLS = 256;
+
+  /** The bounded pool blocking endpoints run on; see {@link #MAX_ENDPOINT_THREADS}. */
+  static ThreadPoolExecutor boundedWorker(String pluginName) {
+    ThreadPoolExecutor pool = new ThreadPoolExecutor(
+        MAX_ENDPOINT_THREADS, MAX_ENDPOINT_THREADS, 30, TimeUnit.SECONDS,
+        new ArrayBlockingQueue<>(MAX_QUEUED_CALLS), workerThreads(pluginName));
+    pool.allowCoreThreadTimeOut(true);
+    return pool;
   }
 
   /** Daemon threads named for the plugin, for Register and blocking endpoints. */

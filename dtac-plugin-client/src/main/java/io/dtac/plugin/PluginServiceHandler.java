@@ -3,6 +3,7 @@ package io.dtac.plugin;
 import io.dtac.core.Response;
 import io.dtac.core.PluginException;
 import io.dtac.core.PluginCallException;
+import io.dtac.core.Protocol;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.google.common.util.concurrent.MoreExecutors;
@@ -50,13 +51,23 @@ final class PluginServiceHandler extends PluginServiceGrpc.PluginServiceImplBase
     this.worker = worker;
   }
 
-  /** Runs {@code task} on the worker in the current call's context; UNAVAILABLE when stopping. */
+  /**
+   * Runs {@code task} on the worker in the current call's context; UNAVAILABLE when stopping,
+   * RESOURCE_EXHAUSTED when the worker's threads and queue are all taken.
+   */
   private void offload(StreamObserver<?> out, Runnable task) {
     try {
       worker.execute(Context.current().wrap(task));
     } catch (RejectedExecutionException e) {
+      boolean stopping = worker instanceof java.util.concurrent.ExecutorService
+          && ((java.util.concurrent.ExecutorService) worker).isShutdown();
       out.onError(
-          Status.UNAVAILABLE.withDescription("plugin " + plugin.name() + " is stopping").asRuntimeException());
+          (stopping
+              ? Status.UNAVAILABLE.withDescription("plugin " + plugin.name() + " is stopping")
+              : Status.RESOURCE_EXHAUSTED.withDescription("plugin " + plugin.name() + " is busy: "
+                  + PluginHost.MAX_ENDPOINT_THREADS + " blocking calls are running and "
+                  + PluginHost.MAX_QUEUED_CALLS + " are waiting, the most it takes; retry later"))
+              .asRuntimeException());
     }
   }
 
@@ -152,7 +163,7 @@ final class PluginServiceHandler extends PluginServiceGrpc.PluginServiceImplBase
       Endpoint endpoint, EndpointRequestMessage request, StreamObserver<EndpointResponseMessage> out) {
     Response result;
     try {
-      String token = request.getRequest().getMetadataOrDefault(CallToken.KEY, null);
+      String token = request.getRequest().getMetadataOrDefault(Protocol.CALL_TOKEN, null);
       result =
           CallToken.with(Context.current(), token)
               .call(() -> endpoint.handler().handle(Protos.fromProto(request.getRequest())));
@@ -179,7 +190,7 @@ final class PluginServiceHandler extends PluginServiceGrpc.PluginServiceImplBase
       Endpoint endpoint, EndpointRequestMessage request, ServerCallStreamObserver<EndpointResponseMessage> out) {
     java.util.concurrent.CompletableFuture<Response> answer;
     try {
-      String token = request.getRequest().getMetadataOrDefault(CallToken.KEY, null);
+      String token = request.getRequest().getMetadataOrDefault(Protocol.CALL_TOKEN, null);
       java.util.concurrent.CompletionStage<Response> stage =
           CallToken.with(Context.current(), token)
               .call(() -> endpoint.asyncHandler().handle(Protos.fromProto(request.getRequest())));

@@ -1,5 +1,6 @@
 package io.dtac.plugin;
 
+import io.dtac.core.internal.Headers;
 import io.dtac.core.StatusCode;
 
 import io.dtac.core.Action;
@@ -18,6 +19,10 @@ import io.dtac.broker.api.ListPluginsRequest;
 import io.dtac.broker.api.ListPluginsResponse;
 import io.dtac.broker.api.PluginCallRequest;
 import io.dtac.broker.api.PluginCallResponse;
+import io.dtac.broker.api.PluginDescription;
+import io.dtac.broker.api.PluginEndpoint;
+import io.dtac.core.EndpointInfo;
+import io.dtac.core.PluginSummary;
 import io.grpc.Context;
 import io.grpc.Contexts;
 import io.grpc.Metadata;
@@ -33,6 +38,11 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -40,6 +50,8 @@ import org.junit.jupiter.api.Test;
 /** BrokerClient against a real gRPC server on loopback standing in for the agent's broker. */
 class BrokerClientTest {
   private static final Context.Key<String> CREDENTIAL = Context.key("credential");
+  private final CountDownLatch slowCallArrived = new CountDownLatch(1);
+  private final CountDownLatch slowCallCancelled = new CountDownLatch(1);
   private Server server;
   private BrokerClient client;
 
@@ -48,14 +60,27 @@ class BrokerClientTest {
     ServerInterceptor captureCredential = new ServerInterceptor() {
       @Override
       public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata h, ServerCallHandler<Q, R> next) {
-        return Contexts.interceptCall(Context.current().withValue(CREDENTIAL, h.get(BrokerClient.CREDENTIAL_HEADER)), call, h, next);
+        return Contexts.interceptCall(Context.current().withValue(CREDENTIAL, h.get(Headers.CREDENTIAL)), call, h, next);
       }
     };
     AgentServiceGrpc.AgentServiceImplBase fake = new AgentServiceGrpc.AgentServiceImplBase() {
       @Override
       public void callPlugin(PluginCallRequest request, StreamObserver<PluginCallResponse> out) {
+        if (request.getPluginName().equals("Slow")) {
+          Context.current().addListener(c -> slowCallCancelled.countDown(), Runnable::run);
+          slowCallArrived.countDown();
+          return; // never answers
+        }
         if (request.getPluginName().equals("Missing")) {
           out.onError(Status.NOT_FOUND.withDescription("plugin 'Missing' not found; loaded: HelloPlugin").asRuntimeException());
+          return;
+        }
+        if (request.getPluginName().equals("Nope")) {
+          // As the existing Go agent's broker answers a failed call: OK status, the error in the message.
+          out.onNext(PluginCallResponse.newBuilder()
+              .setResponse(EndpointResponse.getDefaultInstance())
+              .setError("plugin Nope not found").build());
+          out.onCompleted();
           return;
         }
         String echo = request.getPluginName() + " " + request.getAction() + ":" + request.getMethod()
@@ -67,7 +92,12 @@ class BrokerClientTest {
 
       @Override
       public void listPlugins(ListPluginsRequest request, StreamObserver<ListPluginsResponse> out) {
-        out.onNext(ListPluginsResponse.newBuilder().addPlugins("HelloPlugin").addPlugins("CalculatorPlugin").build());
+        out.onNext(ListPluginsResponse.newBuilder().addPlugins("HelloPlugin").addPlugins("CalculatorPlugin")
+            .addDetails(PluginDescription.newBuilder().setName("HelloPlugin").setRootPath("hello").setState("RUNNING")
+                .addEndpoints(PluginEndpoint.newBuilder().setAction("read").setPath("hello").setDescription("says hello")
+                    .setSecure(true).setAuthGroup("user")))
+            .addDetails(PluginDescription.newBuilder().setName("CalculatorPlugin").setRootPath("calc").setState("FAILED"))
+            .build());
         out.onCompleted();
       }
     };
@@ -83,6 +113,23 @@ class BrokerClientTest {
   }
 
   @Test
+  void aCallToAHungBrokerEndsAtTheDefaultDeadlineRatherThanWaitingForever() throws Exception {
+    assertEquals(java.time.Duration.ofSeconds(60), BrokerClient.DEFAULT_TIMEOUT);
+    try (BrokerClient impatient = BrokerClient.builder("127.0.0.1:" + server.getPort())
+        .defaultTimeout(java.time.Duration.ofMillis(300)).build()) {
+      PluginCallException e = assertThrows(PluginCallException.class,
+          () -> impatient.call("Slow", "x", Action.READ, null));
+      assertEquals(StatusCode.DEADLINE_EXCEEDED, e.code(), e.getMessage());
+      assertTrue(e.getMessage().contains("within its deadline of 300 ms"), e.getMessage());
+      ExecutionException async = assertThrows(ExecutionException.class,
+          () -> impatient.callAsync("Slow", "x", Action.READ, null).get(10, TimeUnit.SECONDS));
+      assertEquals(StatusCode.DEADLINE_EXCEEDED, ((PluginCallException) async.getCause()).code());
+    }
+    assertThrows(IllegalArgumentException.class,
+        () -> BrokerClient.builder("127.0.0.1:1").defaultTimeout(java.time.Duration.ZERO));
+  }
+
+  @Test
   void callCarriesTargetMethodActionBodyAndTheCredential() throws Exception {
     Response r = client.call("HelloPlugin", "hello", Action.READ, Request.builder().body("b").build());
     assertEquals("HelloPlugin read:hello b as s3cret", r.valueAsString());
@@ -90,19 +137,67 @@ class BrokerClientTest {
 
   @Test
   void callAsyncAnswersWithoutBlockingAndFailsWithThePluginCallException() throws Exception {
-    java.util.concurrent.CompletableFuture<Response> f =
+    CompletableFuture<Response> f =
         client.callAsync("HelloPlugin", "hello", Action.READ, Request.builder().body("b").build());
-    assertEquals("HelloPlugin read:hello b as s3cret", f.get(10, java.util.concurrent.TimeUnit.SECONDS).valueAsString());
-    java.util.concurrent.ExecutionException e = assertThrows(java.util.concurrent.ExecutionException.class,
-        () -> client.callAsync("Missing", "x", Action.READ, null).get(10, java.util.concurrent.TimeUnit.SECONDS));
+    assertEquals("HelloPlugin read:hello b as s3cret", f.get(10, TimeUnit.SECONDS).valueAsString());
+    ExecutionException e = assertThrows(ExecutionException.class,
+        () -> client.callAsync("Missing", "x", Action.READ, null).get(10, TimeUnit.SECONDS));
     PluginCallException failure = (PluginCallException) e.getCause();
     assertEquals(StatusCode.NOT_FOUND, failure.code());
     assertEquals("plugin 'Missing' not found; loaded: HelloPlugin", failure.description());
   }
 
   @Test
+  void anOkAnswerWithItsErrorSetIsAFailureNotAnEmptySuccess() throws Exception {
+    PluginCallException e = assertThrows(PluginCallException.class,
+        () -> client.call("Nope", "hello", Action.READ, Request.empty()));
+    assertEquals(StatusCode.UNKNOWN, e.code());
+    assertEquals("plugin Nope not found", e.description());
+    java.util.concurrent.ExecutionException async = assertThrows(java.util.concurrent.ExecutionException.class,
+        () -> client.callAsync("Nope", "hello", Action.READ, null).get(10, java.util.concurrent.TimeUnit.SECONDS));
+    PluginCallException failure = (PluginCallException) async.getCause();
+    assertEquals(StatusCode.UNKNOWN, failure.code());
+    assertEquals("plugin Nope not found", failure.description());
+  }
+
+  @Test
   void listPluginsReturnsTheNames() throws Exception {
     assertEquals(List.of("HelloPlugin", "CalculatorPlugin"), client.listPlugins());
+  }
+
+  @Test
+  void describePluginsGivesEachPluginsRootPathStateAndEndpoints() throws Exception {
+    assertEquals(List.of(
+            new PluginSummary("HelloPlugin", "hello", "RUNNING",
+                List.of(new EndpointInfo(Action.READ, "hello", "says hello", true, "user", "", ""))),
+            new PluginSummary("CalculatorPlugin", "calc", "FAILED", List.of())),
+        client.describePlugins());
+  }
+
+  @Test
+  void callAsyncWithATimeoutFailsWithDeadlineExceededWhenTheAnswerIsLate() {
+    CompletableFuture<Response> f = client.callAsync("Slow", "wait", Action.READ, null, Duration.ofMillis(200));
+    ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(10, TimeUnit.SECONDS));
+    assertEquals(StatusCode.DEADLINE_EXCEEDED, ((PluginCallException) e.getCause()).code());
+  }
+
+  @Test
+  void cancellingTheFutureOfCallAsyncCancelsTheCallAtTheBroker() throws Exception {
+    CompletableFuture<Response> f = client.callAsync("Slow", "wait", Action.READ, Request.empty(), Duration.ofSeconds(30));
+    assertTrue(slowCallArrived.await(10, TimeUnit.SECONDS), "the call did not reach the broker");
+    assertTrue(f.cancel(true));
+    assertTrue(f.isCancelled());
+    assertTrue(slowCallCancelled.await(10, TimeUnit.SECONDS), "the broker did not see the call cancelled");
+    assertThrows(CancellationException.class, f::join);
+  }
+
+  @Test
+  void aPluginsCallPluginAsyncGoesThroughItsBrokerClient() throws Exception {
+    PluginBaseTest.Minimal plugin = new PluginBaseTest.Minimal();
+    plugin.initializeBrokerClient(client);
+    Response r = plugin.callPluginAsync("HelloPlugin", "hello", Action.READ, Request.builder().body("b").build())
+        .get(10, TimeUnit.SECONDS);
+    assertEquals("HelloPlugin read:hello b as s3cret", r.valueAsString());
   }
 
   @Test

@@ -39,6 +39,18 @@ class PluginBaseTest {
   }
 
   @Test
+  void callPluginAsyncBeforeTheBrokerIsInitializedIsAFailedFutureNotAThrow() {
+    java.util.concurrent.CompletableFuture<Response> f =
+        new Minimal().callPluginAsync("HelloPlugin", "hello", Action.READ, Request.empty());
+    assertTrue(f.isCompletedExceptionally());
+    java.util.concurrent.ExecutionException e =
+        assertThrows(java.util.concurrent.ExecutionException.class, f::get);
+    PluginCallException failure = (PluginCallException) e.getCause();
+    assertEquals(StatusCode.FAILED_PRECONDITION, failure.code());
+    assertEquals(PluginCallException.NOT_INITIALIZED, failure.description());
+  }
+
+  @Test
   void anEmptyBrokerAddressMeansNoBroker() {
     Minimal p = new Minimal();
     p.initializeBrokerClient("");

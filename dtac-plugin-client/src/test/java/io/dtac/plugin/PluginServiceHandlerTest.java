@@ -1,5 +1,6 @@
 package io.dtac.plugin;
 
+import io.dtac.core.Protocol;
 import io.dtac.core.StatusCode;
 
 import io.dtac.core.Action;
@@ -100,7 +101,7 @@ class PluginServiceHandlerTest {
     return EndpointRequestMessage.newBuilder().setMethod(method)
         .setRequest(EndpointRequest.newBuilder().setBody(ByteString.copyFromUtf8(body))
             .putParameters("p", StringList.newBuilder().addValues("v").build())
-            .putMetadata("dtac-caller", "CalculatorPlugin"))
+            .putMetadata(Protocol.CALLER_METADATA, "CalculatorPlugin"))
         .build();
   }
 

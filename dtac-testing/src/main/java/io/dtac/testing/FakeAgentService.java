@@ -1,5 +1,6 @@
 package io.dtac.testing;
 
+import io.dtac.core.internal.Headers;
 import com.google.common.util.concurrent.FutureCallback;
 import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.MoreExecutors;
@@ -38,8 +39,6 @@ import java.util.function.Consumer;
  * address), its call token places it in a chain, it is recorded, then routed.
  */
 final class FakeAgentService extends AgentServiceGrpc.AgentServiceImplBase {
-  private static final Metadata.Key<String> TOKEN_HEADER =
-      Metadata.Key.of(Protocol.CALL_TOKEN, Metadata.ASCII_STRING_MARSHALLER);
   private static final Context.Key<String> TOKEN = Context.key(Protocol.CALL_TOKEN);
 
   private final String caller;
@@ -58,7 +57,7 @@ final class FakeAgentService extends AgentServiceGrpc.AgentServiceImplBase {
       @Override
       public <Q, R> ServerCall.Listener<Q> interceptCall(
           ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
-        return Contexts.interceptCall(Context.current().withValue(TOKEN, headers.get(TOKEN_HEADER)), call, headers, next);
+        return Contexts.interceptCall(Context.current().withValue(TOKEN, headers.get(Headers.CALL_TOKEN)), call, headers, next);
       }
     };
     BindableService service = new FakeAgentService(caller, router, recorder);

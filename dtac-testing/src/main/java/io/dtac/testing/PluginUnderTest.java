@@ -121,8 +121,11 @@ public final class PluginUnderTest {
     CompletableFuture<Response> result = new CompletableFuture<>() {
       @Override
       public boolean cancel(boolean mayInterruptIfRunning) {
+        // This future first: the call then fails with CANCELLED into a future already done,
+        // so cancel returns true and the future is cancelled, as CompletableFuture promises.
+        boolean cancelled = super.cancel(mayInterruptIfRunning);
         sent.cancel(true);
-        return super.cancel(mayInterruptIfRunning);
+        return cancelled;
       }
     };
     Futures.addCallback(sent, new FutureCallback<>() {

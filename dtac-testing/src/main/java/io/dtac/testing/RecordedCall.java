@@ -1,6 +1,7 @@
 package io.dtac.testing;
 
 import io.dtac.core.Action;
+import io.dtac.core.Protocol;
 import io.dtac.core.Request;
 import java.time.Duration;
 import java.util.List;
@@ -84,6 +85,6 @@ public final class RecordedCall {
 
   @Override
   public String toString() {
-    return caller + " -> " + plugin + " " + action.methodKey(path) + " " + String.join(">", callChain);
+    return caller + " -> " + plugin + " " + action.methodKey(path) + " " + String.join(Protocol.CHAIN_SEPARATOR, callChain);
   }
 }

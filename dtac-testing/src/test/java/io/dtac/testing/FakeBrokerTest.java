@@ -1,5 +1,6 @@
 package io.dtac.testing;
 
+import io.dtac.core.Protocol;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -55,7 +56,7 @@ class FakeBrokerTest {
     kit.broker().stub("HelloPlugin", Action.READ, "hello").answer(Response.text("hi"));
     assertEquals(List.of(), kit.broker().calls());
     forward("HelloPlugin", Action.READ, "hello",
-        Map.of("body", "ping", "metadata", Map.of("k", "v", "dtac-caller", "Forged")));
+        Map.of("body", "ping", "metadata", Map.of("k", "v", Protocol.CALLER_METADATA, "Forged")));
     List<RecordedCall> calls = kit.broker().calls();
     assertEquals(1, calls.size());
     RecordedCall call = calls.get(0);
@@ -65,7 +66,7 @@ class FakeBrokerTest {
     assertEquals(Action.READ, call.action());
     assertEquals("ping", call.request().bodyAsString());
     assertEquals("v", call.request().metadata().get("k"));
-    assertEquals("Forged", call.request().metadata().get("dtac-caller"), "recorded as sent, before the broker's stamp");
+    assertEquals("Forged", call.request().metadata().get(Protocol.CALLER_METADATA), "recorded as sent, before the broker's stamp");
     assertEquals(List.of("agent", "EchoPlugin", "HelloPlugin"), call.callChain());
     Duration left = call.timeRemaining().orElseThrow();
     assertTrue(left.compareTo(Duration.ofSeconds(30)) <= 0 && left.compareTo(Duration.ZERO) > 0,
@@ -80,10 +81,10 @@ class FakeBrokerTest {
         throw new IllegalArgumentException("say something");
       }
       return Response.text(request.caller().orElse("") + " via " + String.join(">", request.callChain())
-          + " said " + request.bodyAsString() + " as " + request.metadata().get("dtac-caller"));
+          + " said " + request.bodyAsString() + " as " + request.metadata().get(Protocol.CALLER_METADATA));
     });
     assertEquals("EchoPlugin via agent>EchoPlugin>HelloPlugin said ping as EchoPlugin",
-        forward("HelloPlugin", Action.READ, "hello", Map.of("body", "ping", "metadata", Map.of("dtac-caller", "x")))
+        forward("HelloPlugin", Action.READ, "hello", Map.of("body", "ping", "metadata", Map.of(Protocol.CALLER_METADATA, "x")))
             .valueAsString());
     PluginCallException e = forwardFails("HelloPlugin", Action.READ, "hello");
     assertEquals(StatusCode.INVALID_ARGUMENT, e.code());

@@ -1,5 +1,6 @@
 package io.dtac.testing;
 
+import io.dtac.core.Protocol;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -36,14 +37,14 @@ class PluginUnderTestTest {
   void aCallReachesTheEndpointWithTheBrokersMetadataAndADeadline() throws Exception {
     PluginUnderTest echo = kit.start(new TestPlugins.Echo());
     Response r = echo.call(Action.READ, "echo", Request.builder().body("hi")
-        .metadata("dtac-caller", "forged").metadata("DTAC-Call-Chain", "forged").metadata("mine", "kept").build());
+        .metadata(Protocol.CALLER_METADATA, "forged").metadata("DTAC-Call-Chain", "forged").metadata("mine", "kept").build());
     JsonNode v = r.valueJson();
     assertEquals("hi", v.get("body").asText());
     assertEquals("agent", v.get("caller").asText());
     assertEquals("[\"agent\",\"EchoPlugin\"]", v.get("chain").toString());
     assertEquals("kept", v.get("metadata").get("mine").asText());
     assertFalse(v.get("metadata").has("DTAC-Call-Chain"), "the caller's dtac-* keys are removed in any case");
-    assertTrue(v.get("metadata").has("dtac-call-token"));
+    assertTrue(v.get("metadata").has(Protocol.CALL_TOKEN));
     assertTrue(v.get("deadline").asBoolean(), "every call has a deadline: the broker's default");
     assertEquals("fast", echo.call(Action.READ, "fast", null).valueAsString(), "null is an empty request");
   }
@@ -160,7 +161,8 @@ class PluginUnderTestTest {
     assertEquals(StatusCode.PERMISSION_DENIED, assertInstanceOf(PluginCallException.class, failed.getCause()).code());
     CompletableFuture<Response> waiting = echo.callAsync(Action.READ, "wait", null);
     assertTrue(plugin.waiting.await(5, TimeUnit.SECONDS));
-    waiting.cancel(true);
+    assertTrue(waiting.cancel(true));
+    assertTrue(waiting.isCancelled());
     assertTrue(plugin.cancelled.await(5, TimeUnit.SECONDS), "the endpoint saw its call cancelled");
   }
 

@@ -1,5 +1,17 @@
 package io.dtac.bench.jmh;
 
+import io.dtac.broker.server.internal.observability.BrokerMetrics;
+import io.dtac.broker.server.internal.observability.CallTracing;
+import io.dtac.broker.server.internal.observability.MicrometerMetrics;
+import io.dtac.broker.server.internal.observability.OpenTelemetryTracing;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.common.CompletableResultCode;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
+import io.dtac.core.internal.Headers;
 import com.google.common.util.concurrent.FutureCallback;
 import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.MoreExecutors;
@@ -66,6 +78,10 @@ import org.openjdk.jmh.annotations.TearDown;
  *       -> target; two hops.
  *   <li>{@code brokerForward}: client -> the broker's {@code AgentService} (as {@code
  *       PluginBroker} serves it) -> target; two hops.
+ *   <li>{@code brokerForwardMetered}, {@code brokerForwardTraced}, {@code brokerForwardObserved}:
+ *       the same with Micrometer metrics (a {@code SimpleMeterRegistry}), OpenTelemetry tracing
+ *       (the SDK, every span sampled and batched to an exporter that drops it), or both: what
+ *       observability costs per call, against {@code brokerForward} with both off.
  * </ul>
  *
  * The broker's own work per call is {@code brokerForward - bareForward} (and, without the front
@@ -98,6 +114,13 @@ public class BrokerOverheadBenchmark {
   private AuditLog audit;
   private PluginServiceGrpc.PluginServiceBlockingStub direct;
   private AgentServiceGrpc.AgentServiceBlockingStub viaBroker;
+  private final List<Server> observedBrokers = new java.util.ArrayList<>();
+  private final List<ManagedChannel> observedChannels = new java.util.ArrayList<>();
+  private final List<AuditLog> observedAudits = new java.util.ArrayList<>();
+  private OpenTelemetrySdk openTelemetry;
+  private AgentServiceGrpc.AgentServiceBlockingStub viaMetered;
+  private AgentServiceGrpc.AgentServiceBlockingStub viaTraced;
+  private AgentServiceGrpc.AgentServiceBlockingStub viaObserved;
   private AgentServiceGrpc.AgentServiceBlockingStub viaBare;
   private EndpointRequest request;
   private EndpointRequestMessage directRequest;
@@ -136,7 +159,7 @@ public class BrokerOverheadBenchmark {
     String credential = credentials.issue();
     credentials.bind(credential, "BenchCaller");
     Metadata headers = new Metadata();
-    headers.put(CallerAuthInterceptor.CREDENTIAL_HEADER, credential);
+    headers.put(Headers.CREDENTIAL, credential);
 
     broker = serve("broker-" + id, brokerService(gate, registry, chains, credentials, audit));
     bare = serve("bare-" + id, new BareForwarder(PluginServiceGrpc.newFutureStub(targetChannel)));
@@ -147,6 +170,52 @@ public class BrokerOverheadBenchmark {
         AgentServiceGrpc.newBlockingStub(brokerChannel)
             .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
     viaBare = AgentServiceGrpc.newBlockingStub(bareChannel);
+
+    openTelemetry =
+        OpenTelemetrySdk.builder()
+            .setTracerProvider(SdkTracerProvider.builder()
+                .addSpanProcessor(BatchSpanProcessor.builder(new DroppingExporter()).build())
+                .build())
+            .build();
+    viaMetered = observed("metered", registry, chains, credentials, headers, true, false);
+    viaTraced = observed("traced", registry, chains, credentials, headers, false, true);
+    viaObserved = observed("observed", registry, chains, credentials, headers, true, true);
+  }
+
+  /** A broker like {@link #broker}, with metrics and/or tracing on. */
+  private AgentServiceGrpc.AgentServiceBlockingStub observed(
+      String name, PluginRegistry registry, CallChains chains, CredentialStore credentials, Metadata headers,
+      boolean metered, boolean traced) throws IOException {
+    BrokerMetrics metrics = metered ? new MicrometerMetrics(new SimpleMeterRegistry(), registry::get) : BrokerMetrics.NONE;
+    CallTracing tracing = traced ? new OpenTelemetryTracing(openTelemetry) : CallTracing.NONE;
+    AuditLog log = new AuditLog(null, metrics);
+    observedAudits.add(log);
+    CallGate gate = new CallGate(router, PolicyEngine.fixed(AccessPolicy.allowAll()), log, tracing, metrics);
+    String serverName = name + "-" + id;
+    observedBrokers.add(serve(serverName, AgentServiceChain.of(new AgentServiceImpl(gate, registry),
+        new CallerAuthInterceptor(credentials, log), chains, log, tracing.incoming())));
+    ManagedChannel channel = InProcessChannelBuilder.forName(serverName).directExecutor().build();
+    observedChannels.add(channel);
+    return AgentServiceGrpc.newBlockingStub(channel)
+        .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
+  }
+
+  /** Takes every span and keeps none: the cost of recording and batching, not of a network. */
+  private static final class DroppingExporter implements SpanExporter {
+    @Override
+    public CompletableResultCode export(java.util.Collection<SpanData> spans) {
+      return CompletableResultCode.ofSuccess();
+    }
+
+    @Override
+    public CompletableResultCode flush() {
+      return CompletableResultCode.ofSuccess();
+    }
+
+    @Override
+    public CompletableResultCode shutdown() {
+      return CompletableResultCode.ofSuccess();
+    }
   }
 
   /**
@@ -170,6 +239,14 @@ public class BrokerOverheadBenchmark {
 
   @TearDown(Level.Trial)
   public void tearDown() throws InterruptedException {
+    for (ManagedChannel c : observedChannels) {
+      c.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+    for (Server s : observedBrokers) {
+      s.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+    observedAudits.forEach(AuditLog::close);
+    openTelemetry.close();
     for (ManagedChannel c : List.of(brokerChannel, bareChannel, targetChannel)) {
       c.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
@@ -192,6 +269,21 @@ public class BrokerOverheadBenchmark {
     } finally {
       asHost.detach(previous);
     }
+  }
+
+  @Benchmark
+  public PluginCallResponse brokerForwardMetered() {
+    return viaMetered.callPlugin(brokeredRequest);
+  }
+
+  @Benchmark
+  public PluginCallResponse brokerForwardTraced() {
+    return viaTraced.callPlugin(brokeredRequest);
+  }
+
+  @Benchmark
+  public PluginCallResponse brokerForwardObserved() {
+    return viaObserved.callPlugin(brokeredRequest);
   }
 
   @Benchmark

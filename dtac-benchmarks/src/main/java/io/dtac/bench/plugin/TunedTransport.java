@@ -1,5 +1,6 @@
 package io.dtac.bench.plugin;
 
+import io.dtac.core.Protocol;
 import io.grpc.BindableService;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
@@ -29,7 +30,6 @@ import java.util.concurrent.TimeUnit;
  * callbacks run on the event loop; safe here because the benchmark's handlers never block).
  */
 final class TunedTransport {
-  private static final String UNIX = "unix:";
   private static volatile EventLoopGroup epollGroup;
 
   private TunedTransport() {}
@@ -84,7 +84,7 @@ final class TunedTransport {
               .addService(service)
               .build()
               .start();
-      return new Listener(server, UNIX + socket, dir);
+      return new Listener(server, Protocol.UNIX_ADDRESS_PREFIX + socket, dir);
     }
     Server server =
         NettyServerBuilder.forAddress(
@@ -98,9 +98,9 @@ final class TunedTransport {
   }
 
   static ManagedChannel dial(String address) {
-    if (address.startsWith(UNIX)) {
+    if (address.startsWith(Protocol.UNIX_ADDRESS_PREFIX)) {
       return NettyChannelBuilder.forAddress(
-              new DomainSocketAddress(address.substring(UNIX.length())), InsecureChannelCredentials.create())
+              new DomainSocketAddress(address.substring(Protocol.UNIX_ADDRESS_PREFIX.length())), InsecureChannelCredentials.create())
           .channelType(EpollDomainSocketChannel.class)
           .eventLoopGroup(group())
           .withOption(ChannelOption.SO_KEEPALIVE, null)

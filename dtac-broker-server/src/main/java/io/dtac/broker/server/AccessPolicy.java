@@ -23,8 +23,8 @@ import java.util.regex.Pattern;
  * <p>Patterns are case-sensitive globs in which {@code *} matches any run of characters
  * ({@code "*"}, {@code "Calc*"}). Caller and target patterns hold only characters plugin names
  * hold, plus {@code *}; no pattern has whitespace at its start or end. A pattern that could never
- * match is refused when the policy is built or read, naming the rule and the field. The operation is {@code ACTION:PATH}, the key the protocol uses
- * for an endpoint, e.g. {@code read:hello}; {@code *:hello}, {@code read:*} and {@code *} are
+ * match is refused when the policy is built or read, naming the rule and the field. The
+ * operation is {@code ACTION:PATH}, the key the protocol uses for an endpoint, e.g. {@code read:hello}; {@code *:hello}, {@code read:*} and {@code *} are
  * operation patterns too.
  *
  * <pre>{@code
@@ -47,7 +47,8 @@ import java.util.regex.Pattern;
  * </pre>
  *
  * <p>A policy governs plugin callers. Calls the host application makes itself through {@link
- * PluginBroker#call} (shown as caller "agent", a name no plugin may take) are not subject to it:
+ * PluginBroker#call} (shown as caller {@value io.dtac.core.Protocol#HOST_CALLER}, a name no
+ * plugin may take) are not subject to it:
  * the host has its own front door (the REST gateway's authentication) and already controls every
  * plugin.
  *
@@ -56,10 +57,16 @@ import java.util.regex.Pattern;
 public final class AccessPolicy {
   /** What a rule, or the default, does with a call. */
   public enum Effect {
+    /** The call goes ahead. */
     ALLOW,
+    /** The call is refused with PERMISSION_DENIED, naming the deciding rule. */
     DENY;
 
-    /** "allow" or "deny", as written in policy files and audit records. */
+    /**
+     * The effect's name in policy files and audit records.
+     *
+     * @return "allow" or "deny"
+     */
     public String wireName() {
       return name().toLowerCase(Locale.ROOT);
     }
@@ -77,11 +84,20 @@ public final class AccessPolicy {
     this.source = b.source;
   }
 
-  /** The policy of a broker configured with none: no rules, every call allowed. */
+  /**
+   * The policy of a broker configured with none.
+   *
+   * @return the shared policy with no rules and the default effect ALLOW
+   */
   public static AccessPolicy allowAll() {
     return ALLOW_ALL;
   }
 
+  /**
+   * Starts building a policy: no rules, default effect ALLOW, until set otherwise.
+   *
+   * @return a new builder
+   */
   public static Builder builder() {
     return new Builder();
   }
@@ -90,6 +106,8 @@ public final class AccessPolicy {
    * Reads a policy file: YAML when its name ends in {@code .yaml} or {@code .yml}, otherwise
    * JSON. Unknown fields are errors, so that a misspelt field cannot silently widen the policy.
    *
+   * @param file the policy file
+   * @return the policy, with the file as its {@link #source()}
    * @throws IOException if the file cannot be read
    * @throws IllegalArgumentException naming the file, the rule and the field that is wrong
    */
@@ -97,27 +115,43 @@ public final class AccessPolicy {
     return PolicyFileReader.read(file);
   }
 
-  /** The effect when no rule matches. */
+  /**
+   * What happens to a call no rule matches.
+   *
+   * @return the default effect
+   */
   public Effect defaultEffect() {
     return defaultEffect;
   }
 
-  /** The rules, in the order they are tried. */
+  /**
+   * The rules.
+   *
+   * @return an unmodifiable list, in the order the rules are tried
+   */
   public List<Rule> rules() {
     return rules;
   }
 
-  /** Where the policy came from: a file path, or "the builder". */
+  /**
+   * Where the policy came from, for messages.
+   *
+   * @return a file path, or what {@link Builder#source(String)} set ("the broker's builder" by
+   *     default)
+   */
   public String source() {
     return source;
   }
 
   /**
    * Decides a call: the first rule matching {@code caller}, {@code target} and {@code
-   * action:method} decides, else the default effect.
+   * action:method} decides, else the default effect. Thread-safe; never blocks.
    *
+   * @param caller the calling plugin's name
+   * @param target the target plugin's name
    * @param action the endpoint's action, e.g. "read" (compared lower-case)
    * @param method the endpoint's path, e.g. "hello"
+   * @return the effect, with the rule that decided (if any) and why
    */
   public Decision decide(String caller, String target, String action, String method) {
     String operation = action.toLowerCase(Locale.ROOT) + ":" + method;
@@ -145,16 +179,21 @@ public final class AccessPolicy {
     private final Pattern callerPattern;
     private final Pattern targetPattern;
     private final Pattern operationPattern;
+    private final RateLimit rateLimit;
 
     /**
+     * A rule, checked at once: a pattern that could never match is refused here.
+     *
      * @param id a name for the rule, shown in denials and audit records
      * @param caller a glob over caller plugin names
      * @param target a glob over target plugin names
      * @param operation {@code ACTION:PATH} globs, or {@code *}
+     * @param effect what the rule does with a call it matches
      * @throws IllegalArgumentException naming the field, if one is empty or has whitespace at
-     *     its start or end, if a name pattern holds a character no plugin name holds (see {@link
-     *     PluginNames}) or is a name the broker reserves, or if the operation is malformed: such
-     *     a pattern would never match
+     *     its start or end, if a name pattern holds a character no plugin name holds (plugin
+     *     names use letters, digits, '.', '_' and '-') or is a name the broker reserves, or if
+     *     the operation is malformed: such a pattern would never match
+     * @throws NullPointerException if {@code effect} is null
      */
     public Rule(String id, String caller, String target, String operation, Effect effect) {
       this.id = requireText(id, "id");
@@ -165,24 +204,88 @@ public final class AccessPolicy {
       this.callerPattern = glob(caller);
       this.targetPattern = glob(target);
       this.operationPattern = glob(operation);
+      this.rateLimit = null;
     }
 
+    private Rule(Rule r, RateLimit rateLimit) {
+      this.id = r.id;
+      this.caller = r.caller;
+      this.target = r.target;
+      this.operation = r.operation;
+      this.effect = r.effect;
+      this.callerPattern = r.callerPattern;
+      this.targetPattern = r.targetPattern;
+      this.operationPattern = r.operationPattern;
+      this.rateLimit = rateLimit;
+    }
+
+    /**
+     * This rule with a rate limit for the calls it allows: each caller it matches gets its own
+     * allowance, in addition to the broker's per-caller and per-target limits.
+     *
+     * @param limit the limit
+     * @return a new rule
+     * @throws IllegalArgumentException if this rule denies (a denied call is never limited)
+     */
+    public Rule withRateLimit(RateLimit limit) {
+      Objects.requireNonNull(limit, "limit");
+      if (effect != Effect.ALLOW) {
+        throw new IllegalArgumentException(
+            "rule '" + id + "' denies; only an allowing rule can have a rate_limit");
+      }
+      return new Rule(this, limit);
+    }
+
+    /**
+     * The rate limit of the calls this rule allows, per caller.
+     *
+     * @return the limit, or empty if the rule has none
+     */
+    public Optional<RateLimit> rateLimit() {
+      return Optional.ofNullable(rateLimit);
+    }
+
+    /**
+     * The rule's name.
+     *
+     * @return its id, shown in denials and audit records
+     */
     public String id() {
       return id;
     }
 
+    /**
+     * Which callers the rule applies to.
+     *
+     * @return the glob over caller plugin names
+     */
     public String caller() {
       return caller;
     }
 
+    /**
+     * Which targets the rule applies to.
+     *
+     * @return the glob over target plugin names
+     */
     public String target() {
       return target;
     }
 
+    /**
+     * Which endpoints of the target the rule applies to.
+     *
+     * @return the glob over {@code ACTION:PATH}, or {@code *}
+     */
     public String operation() {
       return operation;
     }
 
+    /**
+     * What the rule does with a call it matches.
+     *
+     * @return its effect
+     */
     public Effect effect() {
       return effect;
     }
@@ -195,7 +298,8 @@ public final class AccessPolicy {
 
     @Override
     public String toString() {
-      return id + ": " + effect.wireName() + " " + caller + " -> " + target + " " + operation;
+      return id + ": " + effect.wireName() + " " + caller + " -> " + target + " " + operation
+          + (rateLimit == null ? "" : " (" + rateLimit + ")");
     }
 
     private static String requireText(String value, String field) {
@@ -259,7 +363,7 @@ public final class AccessPolicy {
     }
   }
 
-  /** The outcome of {@link #decide}: the effect, and the rule that produced it, if any. */
+  /** The outcome of {@link #decide}: the effect, and the rule that produced it, if any. Immutable. */
   public static final class Decision {
     private final Effect effect;
     private final Rule rule;
@@ -273,25 +377,48 @@ public final class AccessPolicy {
       this.source = source;
     }
 
+    /**
+     * What happens to the call.
+     *
+     * @return the deciding rule's effect, or the default effect
+     */
     public Effect effect() {
       return effect;
     }
 
+    /**
+     * Whether the call goes ahead.
+     *
+     * @return true when the effect is ALLOW
+     */
     public boolean allowed() {
       return effect == Effect.ALLOW;
     }
 
-    /** The rule that decided; empty when the default effect did. */
+    /**
+     * The rule that decided.
+     *
+     * @return the rule, or empty when the default effect did
+     */
     public Optional<Rule> rule() {
       return Optional.ofNullable(rule);
     }
 
-    /** The deciding rule's id, or "default" when no rule matched. */
+    /**
+     * The deciding rule's name, as audit records show it.
+     *
+     * @return the rule's id, or "default" when no rule matched
+     */
     public String ruleId() {
       return rule == null ? "default" : rule.id();
     }
 
-    /** Why, for people: "rule 'x' (rule 2 of policy.yaml)" or "the default effect (deny) of ...". */
+    /**
+     * Why, for people.
+     *
+     * @return e.g. "rule 'x' (rule 2 of policy.yaml)" or "the default effect (deny) of
+     *     policy.yaml, as no rule matches"
+     */
     public String reason() {
       if (rule == null) {
         return "the default effect (" + effect.wireName() + ") of " + source + ", as no rule matches";
@@ -305,7 +432,10 @@ public final class AccessPolicy {
     }
   }
 
-  /** Builds an {@link AccessPolicy}; rules keep the order in which they are added. */
+  /**
+   * Builds an {@link AccessPolicy}; rules keep the order in which they are added. Not
+   * thread-safe.
+   */
   public static final class Builder {
     private Effect defaultEffect = Effect.ALLOW;
     private final List<Rule> rules = new ArrayList<>();
@@ -313,21 +443,38 @@ public final class AccessPolicy {
 
     private Builder() {}
 
-    /** The effect when no rule matches; default {@link Effect#ALLOW}. */
+    /**
+     * Sets what happens to a call no rule matches.
+     *
+     * @param effect the default effect; {@link Effect#ALLOW} unless set
+     * @return this builder
+     * @throws NullPointerException if {@code effect} is null
+     */
     public Builder defaultEffect(Effect effect) {
       this.defaultEffect = Objects.requireNonNull(effect, "effect");
       return this;
     }
 
-    /** Adds a rule after those already added. */
+    /**
+     * Adds a rule after those already added.
+     *
+     * @param rule the rule
+     * @return this builder
+     * @throws NullPointerException if {@code rule} is null
+     */
     public Builder rule(Rule rule) {
       rules.add(Objects.requireNonNull(rule, "rule"));
       return this;
     }
 
     /**
-     * Adds an allowing rule; see {@link Rule#Rule}.
+     * Adds an allowing rule after those already added; see {@link Rule#Rule}.
      *
+     * @param id the rule's name
+     * @param caller a glob over caller plugin names
+     * @param target a glob over target plugin names
+     * @param operation {@code ACTION:PATH} globs, or {@code *}
+     * @return this builder
      * @throws IllegalArgumentException naming the rule (position and id) and the field
      */
     public Builder allow(String id, String caller, String target, String operation) {
@@ -335,8 +482,13 @@ public final class AccessPolicy {
     }
 
     /**
-     * Adds a denying rule; see {@link Rule#Rule}.
+     * Adds a denying rule after those already added; see {@link Rule#Rule}.
      *
+     * @param id the rule's name
+     * @param caller a glob over caller plugin names
+     * @param target a glob over target plugin names
+     * @param operation {@code ACTION:PATH} globs, or {@code *}
+     * @return this builder
      * @throws IllegalArgumentException naming the rule (position and id) and the field
      */
     public Builder deny(String id, String caller, String target, String operation) {
@@ -356,13 +508,24 @@ public final class AccessPolicy {
       return rule(r);
     }
 
-    /** Where the policy comes from, for messages; default "the broker's builder". */
+    /**
+     * Says where the policy comes from, for messages (denials, audit records, errors).
+     *
+     * @param source e.g. a file name; "the broker's builder" unless set
+     * @return this builder
+     * @throws NullPointerException if {@code source} is null
+     */
     public Builder source(String source) {
       this.source = Objects.requireNonNull(source, "source");
       return this;
     }
 
-    /** @throws IllegalArgumentException if two rules share an id */
+    /**
+     * Creates the policy. The builder can go on to build others.
+     *
+     * @return a new, immutable policy
+     * @throws IllegalArgumentException if two rules share an id
+     */
     public AccessPolicy build() {
       List<String> ids = new ArrayList<>();
       for (Rule r : rules) {

@@ -8,6 +8,7 @@ import io.dtac.broker.server.internal.BrokerConfig;
 import io.dtac.broker.server.internal.BrokerServers;
 import io.dtac.broker.server.internal.CallChains;
 import io.dtac.broker.server.internal.CallGate;
+import io.dtac.broker.server.internal.CallLimits;
 import io.dtac.broker.server.internal.CallRouter;
 import io.dtac.broker.server.internal.CallerAuthInterceptor;
 import io.dtac.broker.server.internal.CredentialStore;
@@ -121,7 +122,8 @@ public final class PluginBroker implements AutoCloseable {
             policy,
             audit,
             tracing,
-            metrics);
+            metrics,
+            new CallLimits(config.callerLimit(), config.targetLimit(), name -> loadedPlugin(name) != null));
     this.hostCalls = new HostCalls(gate);
     this.servers = new BrokerServers(config, metrics);
     this.plugins =

@@ -32,50 +32,94 @@ public final class PluginConfig {
     this.group = b.group;
   }
 
-  /** Starts the configuration of the plugin file {@code fileStem + ".plugin"}. */
+  /**
+   * Starts the configuration of the plugin file {@code fileStem + ".plugin"}.
+   *
+   * @param fileStem the file's name without {@code .plugin}, e.g. "hello"; checked by {@link
+   *     Builder#build()}
+   * @return a new builder with the defaults of {@link #defaults(String)}
+   * @throws NullPointerException if {@code fileStem} is null
+   */
   public static Builder builder(String fileStem) {
     return new Builder(fileStem);
   }
 
-  /** The configuration of a plugin nobody configured: enabled, its own root path, "{}". */
+  /**
+   * The configuration of a plugin nobody configured: enabled, its own root path, configuration
+   * "{}", no checksum, the agent's own user.
+   *
+   * @param fileStem the file's name without {@code .plugin}
+   * @return the default configuration of that file
+   * @throws IllegalArgumentException if {@code fileStem} is empty or holds '/'
+   */
   public static PluginConfig defaults(String fileStem) {
     return builder(fileStem).build();
   }
 
+  /**
+   * Which plugin file this configures.
+   *
+   * @return the file's name without {@code .plugin}, e.g. "hello"
+   */
   public String fileStem() {
     return fileStem;
   }
 
+  /**
+   * Whether the broker launches the file.
+   *
+   * @return false for a disabled plugin, which is not launched
+   */
   public boolean enabled() {
     return enabled;
   }
 
-  /** The root path that replaces the plugin's own, if set. */
+  /**
+   * The root path that replaces the one the plugin announces.
+   *
+   * @return the configured root path, or empty to keep the plugin's own
+   */
   public Optional<String> rootPath() {
     return Optional.ofNullable(rootPath);
   }
 
-  /** The JSON object handed to the plugin in {@code RegisterRequest.config}. */
+  /**
+   * The plugin's own configuration, handed to it in {@code RegisterRequest.config}.
+   *
+   * @return a JSON object, as text; "{}" by default
+   */
   public String configJson() {
     return configJson;
   }
 
-  /** The SHA-256 (lower-case hex) the plugin file must have, if set. */
+  /**
+   * The checksum the plugin file must have to be launched.
+   *
+   * @return its SHA-256 in lower-case hex, or empty when any file is launched
+   */
   public Optional<String> expectedSha256() {
     return Optional.ofNullable(expectedSha256);
   }
 
-  /** The OS user the plugin process runs as, if set (the agent must run as root). */
+  /**
+   * The OS user the plugin process runs as (the agent must run as root).
+   *
+   * @return a user name or numeric uid, or empty for the agent's own user
+   */
   public Optional<String> user() {
     return Optional.ofNullable(user);
   }
 
-  /** The OS group the plugin process runs as, if set; else the user's own groups. */
+  /**
+   * The primary OS group the plugin process runs with.
+   *
+   * @return a group name or numeric gid, or empty for the user's own groups
+   */
   public Optional<String> group() {
     return Optional.ofNullable(group);
   }
 
-  /** Builds a {@link PluginConfig}. */
+  /** Builds a {@link PluginConfig}; validates on {@link #build()}. Not thread-safe. */
   public static final class Builder {
     private final String fileStem;
     private boolean enabled = true;
@@ -89,25 +133,48 @@ public final class PluginConfig {
       this.fileStem = Objects.requireNonNull(fileStem, "fileStem");
     }
 
-    /** A disabled plugin is not launched. Default: enabled. */
+    /**
+     * Enables or disables the plugin: a disabled plugin is not launched. Default: enabled.
+     *
+     * @param enabled false to disable it
+     * @return this builder
+     */
     public Builder enabled(boolean enabled) {
       this.enabled = enabled;
       return this;
     }
 
-    /** Serves the plugin's endpoints under this root path instead of the one it announces. */
+    /**
+     * Serves the plugin's endpoints under this root path instead of the one it announces.
+     *
+     * @param rootPath the root path, e.g. "greetings"
+     * @return this builder
+     * @throws NullPointerException if {@code rootPath} is null
+     */
     public Builder rootPath(String rootPath) {
       this.rootPath = Objects.requireNonNull(rootPath, "rootPath");
       return this;
     }
 
-    /** The plugin's configuration, a JSON object (the broker does not interpret it). */
+    /**
+     * Sets the plugin's own configuration, which the broker hands over without interpreting it.
+     *
+     * @param json a JSON object, as text; {@link #build()} checks that it is braced
+     * @return this builder
+     * @throws NullPointerException if {@code json} is null
+     */
     public Builder configJson(String json) {
       this.configJson = Objects.requireNonNull(json, "json");
       return this;
     }
 
-    /** Refuses to launch the file unless its SHA-256 is this (hex, either case). */
+    /**
+     * Refuses to launch the file unless its SHA-256 is this (dtac-maven-plugin prints it).
+     *
+     * @param hex 64 hex digits, either case
+     * @return this builder
+     * @throws NullPointerException if {@code hex} is null
+     */
     public Builder expectedSha256(String hex) {
       this.expectedSha256 = Objects.requireNonNull(hex, "hex").toLowerCase(Locale.ROOT);
       return this;
@@ -118,19 +185,35 @@ public final class PluginConfig {
      * plugin configuration allows: the kernel then keeps it out of other plugins' processes and
      * files. The agent must run as root; a plugin configured so under another agent fails to load
      * with a message that says so. Default: the agent's own user.
+     *
+     * @param user a user name or a numeric uid
+     * @return this builder
+     * @throws NullPointerException if {@code user} is null
      */
     public Builder user(String user) {
       this.user = Objects.requireNonNull(user, "user");
       return this;
     }
 
-    /** Runs the plugin process with this primary group (name or gid); needs {@link #user}. */
+    /**
+     * Runs the plugin process with this primary group; needs {@link #user}.
+     *
+     * @param group a group name or a numeric gid
+     * @return this builder
+     * @throws NullPointerException if {@code group} is null
+     */
     public Builder group(String group) {
       this.group = Objects.requireNonNull(group, "group");
       return this;
     }
 
-    /** @throws IllegalArgumentException if a value is malformed */
+    /**
+     * Validates what was set and creates the configuration.
+     *
+     * @return a new, immutable configuration
+     * @throws IllegalArgumentException if a value is malformed (the message names the file and
+     *     the value), or a group is set without a user
+     */
     public PluginConfig build() {
       if (fileStem.isEmpty() || fileStem.contains("/")) {
         throw new IllegalArgumentException(

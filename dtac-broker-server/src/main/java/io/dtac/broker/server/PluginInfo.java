@@ -17,6 +17,19 @@ public final class PluginInfo {
   private final long pid;
   private final String failure;
 
+  /**
+   * A snapshot; the broker makes them, tests and tools may too.
+   *
+   * @param name the plugin's name
+   * @param rootPath its root path
+   * @param state its state
+   * @param endpoints the endpoints it registered, copied
+   * @param file the plugin file, or null when it was not launched from one
+   * @param pid its process id, or 0 or less when no process runs
+   * @param failure why it is FAILED, or null
+   * @throws NullPointerException if {@code name}, {@code rootPath}, {@code state} or {@code
+   *     endpoints} (or one of them) is null
+   */
   public PluginInfo(
       String name,
       String rootPath,
@@ -34,36 +47,66 @@ public final class PluginInfo {
     this.failure = failure;
   }
 
-  /** The plugin's name, e.g. "HelloPlugin"; for a file that failed before its handshake, the file name. */
+  /**
+   * The plugin's name.
+   *
+   * @return the name it announced, e.g. "HelloPlugin"; for a file that failed before its
+   *     handshake, the file's name
+   */
   public String name() {
     return name;
   }
 
-  /** Its root path, e.g. "hello". */
+  /**
+   * The path its endpoints live under at a REST gateway.
+   *
+   * @return its root path, e.g. "hello"
+   */
   public String rootPath() {
     return rootPath;
   }
 
+  /**
+   * Where it is in its lifecycle.
+   *
+   * @return its state when the snapshot was taken
+   */
   public PluginState state() {
     return state;
   }
 
-  /** The endpoints it registered; empty until it is RUNNING. */
+  /**
+   * The endpoints it registered.
+   *
+   * @return an unmodifiable list; empty until it is RUNNING
+   */
   public List<EndpointInfo> endpoints() {
     return endpoints;
   }
 
-  /** The plugin file it was launched from; null for plugins not launched from a file. */
+  /**
+   * The plugin file it was launched from.
+   *
+   * @return the file, or null for plugins not launched from a file
+   */
   public Path file() {
     return file;
   }
 
-  /** The process id, when a process runs. */
+  /**
+   * The process id of its plugin process.
+   *
+   * @return the pid, or empty when no process runs
+   */
   public OptionalLong pid() {
     return pid > 0 ? OptionalLong.of(pid) : OptionalLong.empty();
   }
 
-  /** Why the plugin is FAILED. */
+  /**
+   * Why the plugin is FAILED (or failed last, while RESTARTING).
+   *
+   * @return a message naming the plugin and the cause, or empty
+   */
   public Optional<String> failure() {
     return Optional.ofNullable(failure);
   }

@@ -8,6 +8,9 @@ package io.dtac.broker.server;
 @FunctionalInterface
 public interface PluginStateListener {
   /**
+   * Reports one transition. Each plugin's transitions arrive one at a time, in the order they
+   * happened; different plugins' may arrive concurrently.
+   *
    * @param plugin the plugin after the transition
    * @param from the state before ({@code null} for the first transition of a new plugin)
    */

@@ -226,10 +226,49 @@ class AccessPolicyTest {
   }
 
   @Test
+  void aRuleInAPolicyFileCarriesARateLimit() throws Exception {
+    write("limited.yaml", String.join("\n",
+        "defaultEffect: allow",
+        "rules:",
+        "  - id: slow-lane",
+        "    caller: \"*\"",
+        "    target: HelloPlugin",
+        "    effect: allow",
+        "    rate_limit: {calls: 10, per: 2s, max_in_flight: 3}",
+        ""));
+    AccessPolicy p = AccessPolicy.read(dir.resolve("limited.yaml"));
+    assertEquals(new RateLimit(10, java.time.Duration.ofSeconds(2), 3), p.rules().get(0).rateLimit().orElseThrow());
+    assertEquals(new RateLimit(10, java.time.Duration.ofSeconds(2), 3),
+        p.decide("Alpha", "HelloPlugin", "read", "hello").rule().orElseThrow().rateLimit().orElseThrow());
+    write("bad-limit.yaml", String.join("\n",
+        "defaultEffect: allow",
+        "rules:",
+        "  - id: x",
+        "    caller: \"*\"",
+        "    target: \"*\"",
+        "    effect: allow",
+        "    rate_limit: {calls: 0}",
+        ""));
+    String e = readError("bad-limit.yaml");
+    assertTrue(e.contains("rule 1 ('x')") && e.contains("'calls' must be a whole number of at least 1"), e);
+    write("deny-limit.yaml", String.join("\n",
+        "defaultEffect: allow",
+        "rules:",
+        "  - id: y",
+        "    caller: \"*\"",
+        "    target: \"*\"",
+        "    effect: deny",
+        "    rate_limit: {calls: 1}",
+        ""));
+    String d = readError("deny-limit.yaml");
+    assertTrue(d.contains("only an allowing rule can have a rate_limit"), d);
+  }
+
+  @Test
   void policyFileMistakesNameTheFileTheRuleAndTheField() throws Exception {
     assertEquals(
         "access policy file " + write("a.yaml", "defaultEffect: deny\nrules:\n  - caller: A\n    target: B\n    efect: deny\n")
-            + ", rule 1 has an unknown field 'efect'; known fields: caller, effect, id, operation, target",
+            + ", rule 1 has an unknown field 'efect'; known fields: caller, effect, id, operation, rate_limit, target",
         readError("a.yaml"));
     assertEquals(
         "access policy file " + write("b.json", "{\"rules\":[]}")

@@ -18,6 +18,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 final class Agent implements AutoCloseable {
   private final PluginBroker broker;
   private final RestGateway gateway;
+  private final AgentObservability observability;
   private final AtomicBoolean closed = new AtomicBoolean();
   /** Set once the broker has loaded every plugin: the gateway routes requests from then on. */
   private final AtomicBoolean ready = new AtomicBoolean();
@@ -34,7 +35,9 @@ final class Agent implements AutoCloseable {
       BearerTokens tokens,
       SelfSignedCertificate certificate,
       PluginStateListener listener,
-      Path auditFile) {
+      Path auditFile,
+      AgentObservability observability) {
+    this.observability = Objects.requireNonNull(observability, "observability");
     Objects.requireNonNull(pluginsDir, "pluginsDir");
     PluginBrokerBuilder b =
         PluginBroker.builder()
@@ -46,6 +49,9 @@ final class Agent implements AutoCloseable {
     config.tls().ifPresent(b::tls);
     config.accessPolicyFile().ifPresent(b::accessPolicyFile);
     config.plugins().forEach(b::pluginConfig);
+    config.callerLimit().ifPresent(b::callerLimit);
+    config.targetLimit().ifPresent(b::targetLimit);
+    observability.configure(b);
     this.broker = b.build();
     this.gateway =
         RestGateway.builder()
@@ -54,8 +60,9 @@ final class Agent implements AutoCloseable {
             .sslContext(certificate.serverContext())
             .port(port)
             .maxBodyBytes(config.maxBodyBytes())
-            .limits(config.limits())
+            .limits(config.gatewayLimits())
             .readiness(ready::get)
+            .openTelemetry(observability.openTelemetry())
             .build();
   }
 
@@ -70,6 +77,7 @@ final class Agent implements AutoCloseable {
   Agent start() throws IOException {
     try {
       gateway.start();
+      observability.start();
       broker.start();
       ready.set(true);
     } catch (IOException | RuntimeException e) {
@@ -83,6 +91,11 @@ final class Agent implements AutoCloseable {
     return broker;
   }
 
+  /** The metrics endpoint's port, or -1 without one. */
+  int metricsPort() {
+    return observability.metricsPort();
+  }
+
   /** The gateway's port. */
   int port() {
     return gateway.port();
@@ -93,6 +106,7 @@ final class Agent implements AutoCloseable {
     if (closed.compareAndSet(false, true)) {
       gateway.close();
       broker.close();
+      observability.close();
     }
   }
 }

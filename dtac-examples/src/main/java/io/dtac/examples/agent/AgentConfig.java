@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dtac.broker.server.PluginConfig;
+import io.dtac.broker.server.RateLimit;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -42,6 +43,11 @@ import java.util.regex.Pattern;
  *   "idle_timeout": "30s",             // silence on a connection while a body is read or an answer written
  *   "access_policy_file": "policy.yaml", // who may call whom (JSON or YAML); reloaded on change
  *   "tls": true,                       // TLS between agent and plugins (default: the broker's)
+ *   "metrics_port": 9464,              // GET /metrics (Prometheus) on 127.0.0.1 (default: none)
+ *   "rate_limits": {                   // per caller and per target plugin (default: the broker's)
+ *     "per_caller": {"calls": 1000, "per": "1s", "max_in_flight": 64},
+ *     "per_target": {"calls": 5000, "per": "1s", "max_in_flight": 256}
+ *   },
  *   "plugins": {                       // per plugin file, by its name without ".plugin"
  *     "hello": {
  *       "enabled": true,
@@ -66,9 +72,9 @@ final class AgentConfig {
       new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
   private static final Set<String> KEYS =
       Set.of("port", "plugins_dir", "max_body_bytes", "call_timeout", "handshake_timeout",
-          "threads", "plugins", "access_policy_file", "tls", "max_requests_per_client",
-          "max_connections", "max_connections_per_client", "header_timeout", "request_timeout",
-          "idle_timeout");
+          "threads", "plugins", "access_policy_file", "tls", "metrics_port", "rate_limits",
+          "max_requests_per_client", "max_connections", "max_connections_per_client",
+          "header_timeout", "request_timeout", "idle_timeout");
   private static final Set<String> PLUGIN_KEYS = Set.of("enabled", "root_path", "sha256", "config", "user", "group");
   private static final Pattern DURATION = Pattern.compile("([0-9]{1,9})(ms|s|m|h|d)");
 
@@ -77,11 +83,14 @@ final class AgentConfig {
   private final long maxBodyBytes;
   private final Duration callTimeout;
   private final Duration handshakeTimeout;
-  private final GatewayLimits limits;
+  private final GatewayLimits gatewayLimits;
   private final List<PluginConfig> plugins;
   private Optional<Path> accessPolicyFile = Optional.empty();
   /** null: the broker's default (TLS only where the kernel cannot attest callers). */
   private Boolean tls;
+  private OptionalInt metricsPort = OptionalInt.empty();
+  private Optional<RateLimit> callerLimit = Optional.empty();
+  private Optional<RateLimit> targetLimit = Optional.empty();
 
   private AgentConfig(
       OptionalInt port,
@@ -89,14 +98,14 @@ final class AgentConfig {
       long maxBodyBytes,
       Duration callTimeout,
       Duration handshakeTimeout,
-      GatewayLimits limits,
+      GatewayLimits gatewayLimits,
       List<PluginConfig> plugins) {
     this.port = port;
     this.pluginsDir = pluginsDir;
     this.maxBodyBytes = maxBodyBytes;
     this.callTimeout = callTimeout;
     this.handshakeTimeout = handshakeTimeout;
-    this.limits = limits;
+    this.gatewayLimits = gatewayLimits;
     this.plugins = List.copyOf(plugins);
   }
 
@@ -147,7 +156,7 @@ final class AgentConfig {
     Duration handshake = root.has("handshake_timeout")
         ? duration(where + ": handshake_timeout", text(where, root, "handshake_timeout"))
         : DEFAULT_HANDSHAKE_TIMEOUT;
-    GatewayLimits limits = limits(where, root);
+    GatewayLimits gatewayLimits = gatewayLimits(where, root);
     List<PluginConfig> plugins = new ArrayList<>();
     if (root.has("plugins")) {
       JsonNode all = root.get("plugins");
@@ -159,7 +168,7 @@ final class AgentConfig {
         plugins.add(plugin(where + ": plugins." + e.getKey(), e.getKey(), e.getValue()));
       }
     }
-    AgentConfig config = new AgentConfig(port, pluginsDir, maxBody, call, handshake, limits, plugins);
+    AgentConfig config = new AgentConfig(port, pluginsDir, maxBody, call, handshake, gatewayLimits, plugins);
     if (root.has("access_policy_file")) {
       config.accessPolicyFile = Optional.of(
           file.toAbsolutePath().getParent().resolve(text(where, root, "access_policy_file")).normalize());
@@ -170,6 +179,19 @@ final class AgentConfig {
       }
       config.tls = root.get("tls").booleanValue();
     }
+    if (root.has("rate_limits")) {
+      JsonNode limits = root.get("rate_limits");
+      String at = where + ": rate_limits";
+      if (!limits.isObject()) {
+        throw new IllegalArgumentException(at + " must be an object with per_caller and/or per_target");
+      }
+      requireKnownKeys(at, limits, Set.of("per_caller", "per_target"));
+      config.callerLimit = rateLimit(at + ".per_caller", limits.get("per_caller"));
+      config.targetLimit = rateLimit(at + ".per_target", limits.get("per_target"));
+    }
+    if (root.has("metrics_port")) {
+      config.metricsPort = OptionalInt.of((int) integer(where, root, "metrics_port", 0, 65535));
+    }
     return config;
   }
 
@@ -178,13 +200,12 @@ final class AgentConfig {
     return accessPolicyFile;
   }
 
-  /** Whether agent-plugin traffic uses TLS (default true). */
   /** TLS between agent and plugins as configured; empty: the broker's default. */
   java.util.Optional<Boolean> tls() {
     return java.util.Optional.ofNullable(tls);
   }
 
-  private static GatewayLimits limits(String where, JsonNode root) {
+  private static GatewayLimits gatewayLimits(String where, JsonNode root) {
     GatewayLimits.Builder b = GatewayLimits.builder();
     if (root.has("threads")) {
       b.threads((int) integer(where, root, "threads", 1, GatewayLimits.MAX_THREADS));
@@ -337,12 +358,44 @@ final class AgentConfig {
   }
 
   int threads() {
-    return limits.threads();
+    return gatewayLimits.threads();
   }
 
   /** The REST gateway's limits: request slots, connections, timeouts. */
-  GatewayLimits limits() {
-    return limits;
+  GatewayLimits gatewayLimits() {
+    return gatewayLimits;
+  }
+
+  private static Optional<RateLimit> rateLimit(String at, JsonNode node) {
+    if (node == null) {
+      return Optional.empty();
+    }
+    if (!node.isObject()) {
+      throw new IllegalArgumentException(at + " must be an object, e.g. {\"calls\": 1000, \"per\": \"1s\", \"max_in_flight\": 64}");
+    }
+    try {
+      return Optional.of(RateLimit.parse(JSON.convertValue(node, new com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>>() {})));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(at + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Each caller's rate limit, if configured (else the broker's default). */
+  Optional<RateLimit> callerLimit() {
+    return callerLimit;
+  }
+
+  /** Each target plugin's rate limit, if configured (else the broker's default). */
+  Optional<RateLimit> targetLimit() {
+    return targetLimit;
+  }
+
+  /**
+   * The loopback port of the Prometheus {@code GET /metrics} endpoint (0: a free one); empty: no
+   * metrics endpoint (the default).
+   */
+  OptionalInt metricsPort() {
+    return metricsPort;
   }
 
   /** The per-plugin configurations, in file order. */

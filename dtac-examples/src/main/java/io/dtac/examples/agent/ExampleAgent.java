@@ -129,7 +129,8 @@ public final class ExampleAgent {
 
     AtomicBoolean started = new AtomicBoolean();
     Agent agent =
-        new Agent(plugins, port, config, tokens, certificate, changes(started), home.auditFile());
+        new Agent(plugins, port, config, tokens, certificate, changes(started), home.auditFile(),
+            AgentObservability.of(config, env));
     CountDownLatch stopped = new CountDownLatch(1);
     // Installed before start() so that Ctrl-C while plugins launch still stops them.
     Thread hook = new Thread(() -> {
@@ -187,6 +188,9 @@ public final class ExampleAgent {
         + self + " token";
     out.println("get a token:  TOKEN=$(" + token + ")");
     out.println("try it:       curl -ks -H \"Authorization: Bearer $TOKEN\" " + url + "/plugins");
+    if (agent.metricsPort() > 0) {
+      out.println("metrics:      http://127.0.0.1:" + agent.metricsPort() + "/metrics (Prometheus, loopback only)");
+    }
     out.println("stop:         Ctrl-C (or SIGTERM) stops the agent and every plugin");
     out.flush();
   }

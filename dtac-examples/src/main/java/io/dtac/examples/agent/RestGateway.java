@@ -1,6 +1,7 @@
 package io.dtac.examples.agent;
 
 import io.dtac.core.PluginCallException;
+import io.opentelemetry.api.OpenTelemetry;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -48,6 +49,7 @@ final class RestGateway implements AutoCloseable {
   private final BearerAuth auth;
   private final GatewayRouter router;
   private final RequestSlots slots;
+  private final GatewayTracing tracing;
   private final InFlightRequests inFlight = new InFlightRequests();
   private volatile GatewayServer server;
   /** Latched: once the readiness check has said yes, it is not asked again. */
@@ -59,6 +61,7 @@ final class RestGateway implements AutoCloseable {
     this.auth = new BearerAuth(b.tokens);
     this.router = new GatewayRouter(b.backend, auth, new RequestBody(b.maxBodyBytes));
     this.slots = new RequestSlots(limits.threads(), limits.maxRequestsPerClient());
+    this.tracing = new GatewayTracing(b.openTelemetry);
   }
 
   static Builder builder() {
@@ -119,6 +122,13 @@ final class RestGateway implements AutoCloseable {
 
   private void handle(HttpCall call) {
     long start = System.nanoTime();
+    int status = tracing.traced(call, () -> serve(call));
+    LOG.info("{} {} {} {}ms", call.method(), call.path(), status,
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+  }
+
+  /** Answers {@code call} whatever fails; returns the status sent. */
+  private int serve(HttpCall call) {
     int status = 500;
     if (HealthRoute.matches(call.path())) {
       status = health(call);
@@ -143,8 +153,7 @@ final class RestGateway implements AutoCloseable {
         inFlight.leave();
       }
     }
-    LOG.info("{} {} {} {}ms", call.method(), call.path(), status,
-        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+    return status;
   }
 
   private int health(HttpCall call) {
@@ -186,6 +195,7 @@ final class RestGateway implements AutoCloseable {
     private GatewayLimits limits;
     private BooleanSupplier readiness = () -> true;
     private Duration shutdownGrace = Duration.ofSeconds(5);
+    private OpenTelemetry openTelemetry = OpenTelemetry.noop();
 
     private Builder() {}
 
@@ -244,6 +254,12 @@ final class RestGateway implements AutoCloseable {
      */
     Builder readiness(BooleanSupplier readiness) {
       this.readiness = Objects.requireNonNull(readiness, "readiness");
+      return this;
+    }
+
+    /** Traces each request with this OpenTelemetry (see {@link GatewayTracing}). Default: no-op. */
+    Builder openTelemetry(OpenTelemetry openTelemetry) {
+      this.openTelemetry = Objects.requireNonNull(openTelemetry, "openTelemetry");
       return this;
     }
 

@@ -1,5 +1,6 @@
 package io.dtac.examples.agent;
 
+import io.dtac.core.Action;
 import io.dtac.core.EndpointInfo;
 import io.dtac.broker.server.PluginInfo;
 import io.dtac.broker.server.PluginState;
@@ -16,9 +17,6 @@ import java.util.stream.Collectors;
  */
 final class Routes {
   static final String PREFIX = "/plugins/";
-
-  private static final Map<String, String> METHOD_OF_ACTION =
-      Map.of("create", "POST", "read", "GET", "write", "PUT", "delete", "DELETE");
 
   private Routes() {}
 
@@ -40,14 +38,14 @@ final class Routes {
       return endpoint;
     }
 
-    io.dtac.core.Action action() {
+    Action action() {
       return endpoint.action();
     }
   }
 
   /** The HTTP method of an action ("read" -> "GET"), if it is one of the four. */
   static Optional<String> httpMethod(String action) {
-    return Optional.ofNullable(METHOD_OF_ACTION.get(action.toLowerCase(Locale.ROOT)));
+    return Action.ofWireName(action.toLowerCase(Locale.ROOT)).map(Action::httpMethod);
   }
 
   /** The URL path of an endpoint, {@code /plugins/ROOT_PATH/PATH}. */

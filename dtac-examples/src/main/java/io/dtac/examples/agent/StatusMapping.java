@@ -10,12 +10,18 @@ import io.grpc.Status;
  * 400, NOT_FOUND 404, ...). Codes that say the plugin itself broke (INTERNAL, UNKNOWN, DATA_LOSS)
  * are 502 Bad Gateway: the gateway is fine, the plugin behind it is not. FAILED_PRECONDITION is 409
  * Conflict: the request was well formed but the system's state refuses it (the broker's call
- * cycle and call depth refusals are this). RESOURCE_EXHAUSTED is 413: the broker's limits it
- * stands for are sizes (message size, metadata), not rates. UNAUTHENTICATED is 502
+ * cycle and call depth refusals are this). RESOURCE_EXHAUSTED is 429 Too Many Requests with
+ * {@code Retry-After} when the broker's rate limits refused the call (its description starts
+ * with {@value #RATE_LIMITED}), else 413: the broker's other limits are sizes (message size,
+ * metadata). UNAUTHENTICATED is 502
  * too: the HTTP caller's token was already accepted, so it can only concern the plugin's own
  * credentials (e.g. towards the broker), and a 401 would send the caller after the wrong problem.
  */
 final class StatusMapping {
+  /** How the broker's rate-limit refusals begin. */
+  static final String RATE_LIMITED = io.dtac.core.Protocol.RATE_LIMIT_REFUSAL;
+  private static final java.util.regex.Pattern RETRY_AFTER = java.util.regex.Pattern.compile("Retry-After: ([0-9]{1,9})$");
+
   private StatusMapping() {}
 
   /** The HTTP status for a gRPC code other than OK. */
@@ -66,6 +72,10 @@ final class StatusMapping {
         : description;
     if (http == 502) {
       message = "plugin error (" + status.getCode() + "): " + message;
+    }
+    if (status.getCode() == Status.Code.RESOURCE_EXHAUSTED && message.startsWith(RATE_LIMITED)) {
+      java.util.regex.Matcher m = RETRY_AFTER.matcher(message);
+      return new HttpError(429, message, java.util.Map.of("Retry-After", m.find() ? m.group(1) : "1"));
     }
     return new HttpError(http, message);
   }

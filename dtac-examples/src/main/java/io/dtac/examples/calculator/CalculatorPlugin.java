@@ -20,9 +20,12 @@ import java.util.Map;
  * that call failed.
  *
  * <p>Both endpoints take {@code {"operation":"add|subtract|multiply|divide","a":N,"b":N}}.
+ * {@code calculate_words} takes {@code {"text":"...","operation":...,"b":N}} and asks
+ * WordCountPlugin (the Python example) for the text's number of words, which is {@code a}.
  */
 public final class CalculatorPlugin extends PluginBase {
   static final String CALLEE = "HelloPlugin";
+  static final String WORD_COUNTER = "WordCountPlugin";
 
   public CalculatorPlugin() {
     super("CalculatorPlugin", "calculator");
@@ -37,6 +40,36 @@ public final class CalculatorPlugin extends PluginBase {
         "Calls HelloPlugin through the broker, then calculates; answers {\"result\": N,"
             + " \"callee_plugin\": \"HelloPlugin\"}",
         this::calculateViaHello);
+    endpoint(
+        Action.CREATE,
+        "calculate_words",
+        "Asks WordCountPlugin through the broker how many words \"text\" has, then calculates"
+            + " words op b; answers {\"result\": N, \"words\": N, \"callee_plugin\": \"WordCountPlugin\"}",
+        this::calculateWords);
+  }
+
+  /** Needs the word count, so a failed call fails the endpoint, with the callee's status. */
+  private Response calculateWords(Request request) {
+    JsonNode text = request.bodyJson().get("text");
+    if (text == null || !text.isTextual()) {
+      throw PluginException.invalidArgument("field 'text' must be a string");
+    }
+    Response counted;
+    try {
+      counted = callPlugin(WORD_COUNTER, "count", Action.CREATE, Request.json(Map.of("text", text.asText())));
+    } catch (PluginCallException e) {
+      throw new PluginException(e.code(), "WordCountPlugin failed: " + e.description(), e);
+    }
+    JsonNode words = counted.valueJson().get("words");
+    Map<String, Object> calculation = new LinkedHashMap<>();
+    calculation.put("operation", request.bodyJson().path("operation").asText(""));
+    calculation.put("a", words);
+    calculation.put("b", request.bodyJson().get("b"));
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("result", calculate(Request.json(calculation)));
+    body.put("words", words);
+    body.put("callee_plugin", WORD_COUNTER);
+    return Response.json(body);
   }
 
   private Response calculateViaHello(Request request) {

@@ -26,6 +26,20 @@ class AgentConfigTest {
   }
 
   @Test
+  void rateLimitsAreReadPerCallerAndPerTarget() throws IOException {
+    AgentConfig c = AgentConfig.read(write("{\"rate_limits\": {\"per_caller\": {\"calls\": 100, \"per\": \"1s\","
+        + " \"max_in_flight\": 8}, \"per_target\": {\"max_in_flight\": 16}}}"));
+    assertEquals(new io.dtac.broker.server.RateLimit(100, java.time.Duration.ofSeconds(1), 8), c.callerLimit().orElseThrow());
+    assertEquals(new io.dtac.broker.server.RateLimit(Integer.MAX_VALUE, java.time.Duration.ofSeconds(1), 16),
+        c.targetLimit().orElseThrow());
+    assertTrue(AgentConfig.defaults().callerLimit().isEmpty());
+    String e = error("{\"rate_limits\": {\"per_caller\": {\"calls\": -1}}}");
+    assertTrue(e.contains("rate_limits.per_caller") && e.contains("'calls' must be a whole number"), e);
+    String unknown = error("{\"rate_limits\": {\"per_plugin\": {}}}");
+    assertTrue(unknown.contains("per_plugin"), unknown);
+  }
+
+  @Test
   void everyKeyIsRead() throws IOException {
     AgentConfig c = AgentConfig.read(write("{\"port\": 9000, \"plugins_dir\": \"p\", \"max_body_bytes\": 10,"
         + " \"call_timeout\": \"2s\", \"handshake_timeout\": \"1m\", \"threads\": 4,"
@@ -51,7 +65,7 @@ class AgentConfigTest {
   void theGatewaysLimitsAreReadAndDefaultSafely() throws IOException {
     GatewayLimits l = AgentConfig.read(write("{\"threads\": 6, \"max_requests_per_client\": 2,"
         + " \"max_connections\": 300, \"max_connections_per_client\": 50, \"header_timeout\": \"5s\","
-        + " \"request_timeout\": \"1m\", \"idle_timeout\": \"20s\"}")).limits();
+        + " \"request_timeout\": \"1m\", \"idle_timeout\": \"20s\"}")).gatewayLimits();
     assertEquals(6, l.threads());
     assertEquals(2, l.maxRequestsPerClient());
     assertEquals(300, l.maxConnections());
@@ -59,11 +73,11 @@ class AgentConfigTest {
     assertEquals(Duration.ofSeconds(5), l.headerTimeout());
     assertEquals(Duration.ofMinutes(1), l.requestTimeout());
     assertEquals(Duration.ofSeconds(20), l.idleTimeout());
-    GatewayLimits d = AgentConfig.read(write("{\"threads\": 5}")).limits();
+    GatewayLimits d = AgentConfig.read(write("{\"threads\": 5}")).gatewayLimits();
     assertEquals(3, d.maxRequestsPerClient(), "half of threads, rounded up");
     assertEquals(GatewayLimits.DEFAULT_MAX_CONNECTIONS, d.maxConnections());
     assertEquals(GatewayLimits.DEFAULT_HEADER_TIMEOUT, d.headerTimeout());
-    assertEquals(GatewayLimits.defaults().threads(), AgentConfig.defaults().limits().threads());
+    assertEquals(GatewayLimits.defaults().threads(), AgentConfig.defaults().gatewayLimits().threads());
   }
 
   @Test

@@ -79,12 +79,40 @@ final class AgentProcess implements AutoCloseable {
 
   /** Starts {@code command} with {@code DTAC_HOME=home}; does not wait for it to serve. */
   static AgentProcess start(List<String> command, Path home) throws IOException {
+    return start(command, home, java.util.Map.of());
+  }
+
+  /** Like {@link #start(List, Path)}, with {@code env} added to the agent's environment. */
+  static AgentProcess start(List<String> command, Path home, java.util.Map<String, String> env) throws IOException {
     Path stderr = home.resolveSibling(home.getFileName() + "-stderr.txt");
     ProcessBuilder pb = new ProcessBuilder(command)
         .directory(repositoryRoot().toFile())
         .redirectError(stderr.toFile());
+    pb.environment().putAll(env);
     pb.environment().put("DTAC_HOME", home.toString());
     return new AgentProcess(pb.start(), home, stderr);
+  }
+
+  /** The first line of stdout matching {@code pattern}'s group 1, waiting for it up to the start-up time. */
+  String awaitLine(Pattern pattern) throws Exception {
+    long deadline = System.nanoTime() + STARTUP.toNanos();
+    while (System.nanoTime() < deadline) {
+      for (String line : lines) {
+        Matcher m = pattern.matcher(line);
+        if (m.find()) {
+          return m.group(1);
+        }
+      }
+      if (stdoutClosed.isDone()) {
+        break;
+      }
+      try {
+        stdoutClosed.get(50, TimeUnit.MILLISECONDS);
+      } catch (TimeoutException e) {
+        // not yet
+      }
+    }
+    throw new AssertionError("no line matching " + pattern + "\n" + diagnostics());
   }
 
   private void readStdout() {

@@ -44,6 +44,10 @@ class ExampleAgentIT {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String SEED_BODY = "{\"operation\":\"add\",\"a\":5,\"b\":3}";
   private static final String SEED_ANSWER = "{\"result\":8,\"callee_plugin\":\"HelloPlugin\"}";
+  /** Whether the build made the Python example (it does where .ci/run installed protoc and python3-grpcio). */
+  private static final boolean PYTHON =
+      Files.isRegularFile(AgentProcess.lib().resolveSibling("plugins").resolve("wordcount.plugin"));
+  private static final int PLUGINS = PYTHON ? 3 : 2;
 
   @TempDir static Path tmp;
 
@@ -105,7 +109,8 @@ class ExampleAgentIT {
     assertTrue(out.contains("plugin HelloPlugin loaded from hello.plugin"), out);
     assertTrue(out.contains("plugin CalculatorPlugin loaded from calculator.plugin"), out);
     assertTrue(out.contains("POST /plugins/calculator/calculate_via_hello"), out);
-    assertTrue(out.contains("2 plugin(s) loaded, 0 failed"), out);
+    assertTrue(out.contains(PLUGINS + " plugin(s) loaded, 0 failed"), out);
+    assertTrue(!PYTHON || out.contains("plugin WordCountPlugin loaded from wordcount.plugin"), out);
     assertTrue(out.contains("listening on " + base + " "), out);
     assertTrue(out.contains("get a token:  TOKEN=$(DTAC_HOME=" + agent.home() + " "), out);
   }
@@ -158,12 +163,15 @@ class ExampleAgentIT {
     HttpResponse<String> r = send(authorized("/plugins"));
     assertEquals(200, r.statusCode(), r.body());
     JsonNode plugins = JSON.readTree(r.body()).get("plugins");
-    assertEquals(List.of("CalculatorPlugin", "HelloPlugin"), field(plugins, "name"));
-    assertEquals(List.of("RUNNING", "RUNNING"), field(plugins, "state"));
-    assertEquals(List.of("calculator", "hello"), field(plugins, "root_path"));
-    assertEquals(List.of("/plugins/calculator/calculate", "/plugins/calculator/calculate_via_hello"),
+    assertEquals(PYTHON ? List.of("CalculatorPlugin", "HelloPlugin", "WordCountPlugin")
+        : List.of("CalculatorPlugin", "HelloPlugin"), field(plugins, "name"));
+    assertEquals(java.util.Collections.nCopies(PLUGINS, "RUNNING"), field(plugins, "state"));
+    assertEquals(PYTHON ? List.of("calculator", "hello", "wordcount") : List.of("calculator", "hello"),
+        field(plugins, "root_path"));
+    assertEquals(List.of("/plugins/calculator/calculate", "/plugins/calculator/calculate_via_hello",
+            "/plugins/calculator/calculate_words"),
         field(plugins.get(0).get("endpoints"), "url"));
-    assertEquals(List.of("POST", "POST"), field(plugins.get(0).get("endpoints"), "method"));
+    assertEquals(List.of("POST", "POST", "POST"), field(plugins.get(0).get("endpoints"), "method"));
     assertEquals(List.of("/plugins/hello/hello"), field(plugins.get(1).get("endpoints"), "url"));
     assertEquals(List.of("GET"), field(plugins.get(1).get("endpoints"), "method"));
   }
@@ -238,12 +246,33 @@ class ExampleAgentIT {
   }
 
   @Test
+  @Order(13)
+  void thePythonPluginServesRestCallsCallsHelloAndIsCalledByTheCalculator() throws Exception {
+    assumeTrue(PYTHON, "wordcount.plugin was not built: protoc or python3-grpcio is missing (.ci/run installs them)");
+    HttpResponse<String> r = send(postJson("/plugins/wordcount/count", "{\"text\": \"one two  three\"}"));
+    assertEquals(200, r.statusCode(), r.body());
+    assertEquals("{\"words\": 3, \"greeting\": \"Hello from the IT\", \"greeting_error\": null}", r.body(),
+        "hello's configured message came back through the broker");
+    HttpResponse<String> calc = send(postJson("/plugins/calculator/calculate_words",
+        "{\"text\": \"one two three\", \"operation\": \"multiply\", \"b\": 2}"));
+    assertEquals(200, calc.statusCode(), calc.body());
+    assertEquals("{\"result\":6,\"words\":3,\"callee_plugin\":\"WordCountPlugin\"}", calc.body());
+    assertError(400, "field 'text' must be a string", send(postJson("/plugins/wordcount/count", "{\"text\": 5}")));
+    Path audit = agent.home().resolve("logs").resolve("audit.jsonl");
+    await().atMost(Duration.ofSeconds(10)).until(() -> {
+      String a = Files.readString(audit);
+      return a.contains("\"caller\":\"WordCountPlugin\",\"target\":\"HelloPlugin\"")
+          && a.contains("\"caller\":\"CalculatorPlugin\",\"target\":\"WordCountPlugin\"");
+    });
+  }
+
+  @Test
   @Order(50)
   void noPluginOfARealAgentFindsItsDtacHomeOrASecretInItsEnvironment() throws Exception {
     // What a same-user plugin could read of each plugin process, itself included.
     for (AgentProcess p : new AgentProcess[] {agent, dtac}) {
       List<ProcessHandle> plugins = p.children();
-      assertEquals(2, plugins.size(), plugins.toString());
+      assertEquals(PLUGINS, plugins.size(), plugins.toString());
       for (ProcessHandle h : plugins) {
         String environ = Files.readString(Path.of("/proc/" + h.pid() + "/environ"));
         for (String forbidden : List.of("DTAC_HOME=", "DTAC_BROKER_CREDENTIAL=", "DTAC_TLS_KEY=")) {
@@ -271,7 +300,7 @@ class ExampleAgentIT {
     List<ProcessHandle> plugins = new ArrayList<>();
     for (AgentProcess p : new AgentProcess[] {agent, dtac}) {
       List<ProcessHandle> children = p.children();
-      assertEquals(2, children.size(), "plugin processes of " + p.home() + ": " + children);
+      assertEquals(PLUGINS, children.size(), "plugin processes of " + p.home() + ": " + children);
       plugins.addAll(children);
     }
     for (AgentProcess p : new AgentProcess[] {agent, dtac}) {

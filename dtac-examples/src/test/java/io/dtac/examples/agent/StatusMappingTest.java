@@ -47,6 +47,16 @@ class StatusMappingTest {
   }
 
   @Test
+  void aRateLimitRefusalIs429WithRetryAfterAndOtherResourceLimitsStay413() {
+    HttpError limited = StatusMapping.toHttpError(Status.RESOURCE_EXHAUSTED.withDescription(
+        io.dtac.core.Protocol.RATE_LIMIT_REFUSAL + "caller 'agent' may start at most 5 calls per 1000 ms;"
+            + " retry in 1000 ms (5 calls per 1000 ms, 10 in flight); Retry-After: 7"));
+    assertEquals(429, limited.status());
+    assertEquals("7", limited.headers().get("Retry-After"));
+    assertEquals(413, StatusMapping.toHttpError(Status.RESOURCE_EXHAUSTED.withDescription("the request is too big")).status());
+  }
+
+  @Test
   void pluginErrorKeepsThePluginsMessage() {
     HttpError e = StatusMapping.toHttpError(
         Status.INTERNAL.withDescription("endpoint create:calculate failed: boom"));

@@ -1,5 +1,7 @@
 package io.dtac.examples.reliability;
 
+import io.dtac.core.internal.Headers;
+import io.dtac.core.Protocol;
 import io.dtac.core.StatusCode;
 
 import com.fasterxml.jackson.core.type.TypeReference;
@@ -192,7 +194,7 @@ public final class TestPlugin extends PluginBase {
       action = Action.fromWireName(body.path("action").asText("read"));
       for (Map.Entry<String, JsonNode> p : body.path("params").properties()) {
         String value = p.getValue().asText();
-        out.parameter(p.getKey(), "$TOKEN".equals(value) ? r.metadata().getOrDefault("dtac-call-token", "") : value);
+        out.parameter(p.getKey(), "$TOKEN".equals(value) ? r.metadata().getOrDefault(Protocol.CALL_TOKEN, "") : value);
       }
       if (body.has("finalBody")) {
         out.jsonBody(body.get("finalBody"));
@@ -234,7 +236,7 @@ public final class TestPlugin extends PluginBase {
     Metadata headers = new Metadata();
     String token = body.path("token").asText(r.parameter("token").orElse(""));
     if (!token.isEmpty()) {
-      headers.put(Metadata.Key.of("dtac-call-token", Metadata.ASCII_STRING_MARSHALLER), token);
+      headers.put(Headers.CALL_TOKEN, token);
     }
     int extra = body.path("headerCount").asInt(0);
     for (int i = 0; i < extra; i++) {
@@ -244,7 +246,7 @@ public final class TestPlugin extends PluginBase {
     // agent gave it one.
     ManagedChannel channel =
         UnixSockets.channelBuilder(
-                brokerAddress.startsWith("unix:") ? brokerAddress : "dns:///" + brokerAddress,
+                brokerAddress.startsWith(Protocol.UNIX_ADDRESS_PREFIX) ? brokerAddress : "dns:///" + brokerAddress,
                 TlsEnvironment.channelCredentials(System.getenv()))
             .build();
     Map<String, Object> answer = new LinkedHashMap<>();

@@ -1,5 +1,6 @@
 package io.dtac.maven.internal;
 
+import io.dtac.core.Protocol;
 import java.util.Arrays;
 import java.util.List;
 import java.util.regex.Pattern;
@@ -8,6 +9,8 @@ import java.util.regex.Pattern;
  * The POSIX sh header of a plugin file. It runs {@code java -jar "$0"}: the JVM opens the file
  * itself as a jar, which works because a jar's central directory is found from the end of the
  * file and the launcher skips what precedes the first entry (as executable Spring Boot jars do).
+ *
+ * <p>{@value Protocol#ENV_PLUGIN_JAVA_OPTS}, when set and not empty, replaces the default JVM options.
  */
 public final class Launcher {
   /**
@@ -26,9 +29,6 @@ public final class Launcher {
    * stdout and fail the handshake (a class-data archive that does not match, for one).
    */
   public static final String FIXED_JVM_OPTIONS = "-Xlog:disable -Xlog:all=warning:stderr";
-
-  /** The variable that replaces the default options when it is set and not empty. */
-  public static final String JAVA_OPTS_VARIABLE = "DTAC_PLUGIN_JAVA_OPTS";
 
   /**
    * What an option may hold: it lands unquoted in {@code ${VAR:-...}}, where a space would split it
@@ -64,10 +64,10 @@ public final class Launcher {
   /** The header text for {@code fileName} (e.g. {@code hello.plugin}), ending in a newline. */
   public static String header(String fileName, List<String> jvmOptions) {
     String opts = String.join(" ", jvmOptions);
-    String optionsWord = opts.isEmpty() ? "${" + JAVA_OPTS_VARIABLE + "-}" : "${" + JAVA_OPTS_VARIABLE + ":-" + opts + "}";
+    String optionsWord = opts.isEmpty() ? "${" + Protocol.ENV_PLUGIN_JAVA_OPTS + "-}" : "${" + Protocol.ENV_PLUGIN_JAVA_OPTS + ":-" + opts + "}";
     return "#!/bin/sh\n"
         + "# " + fileName + ": a DTAC plugin made by dtac-maven-plugin: this launcher, then a jar with all of its\n"
-        + "# code. JAVA_HOME picks the JVM (else java on PATH); " + JAVA_OPTS_VARIABLE + " replaces the default options.\n"
+        + "# code. JAVA_HOME picks the JVM (else java on PATH); " + Protocol.ENV_PLUGIN_JAVA_OPTS + " replaces the default options.\n"
         + "java=java\n"
         + "[ -n \"$JAVA_HOME\" ] && java=\"$JAVA_HOME/bin/java\"\n"
         + "command -v \"$java\" >/dev/null 2>&1 || { echo \"" + fileName

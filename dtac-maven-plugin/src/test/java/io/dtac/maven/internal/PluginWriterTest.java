@@ -1,5 +1,6 @@
 package io.dtac.maven.internal;
 
+import io.dtac.core.Protocol;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -64,8 +65,8 @@ class PluginWriterTest {
   void dtacPluginJavaOptsReplacesTheDefaultOptionsWhenSetAndNotEmpty() throws Exception {
     Path plugin = PluginWriter.write(spec("opts", "-Xss512k -XX:+UseSerialGC")).path();
 
-    assertEquals("jvm " + FIXED + " -Xmx48m -Dx=y", run(plugin, Map.of("DTAC_PLUGIN_JAVA_OPTS", "-Xmx48m -Dx=y")).lines().get(0));
-    assertEquals("jvm " + FIXED + " -Xss512k -XX:+UseSerialGC", run(plugin, Map.of("DTAC_PLUGIN_JAVA_OPTS", "")).lines().get(0),
+    assertEquals("jvm " + FIXED + " -Xmx48m -Dx=y", run(plugin, Map.of(Protocol.ENV_PLUGIN_JAVA_OPTS, "-Xmx48m -Dx=y")).lines().get(0));
+    assertEquals("jvm " + FIXED + " -Xss512k -XX:+UseSerialGC", run(plugin, Map.of(Protocol.ENV_PLUGIN_JAVA_OPTS, "")).lines().get(0),
         "set but empty keeps the defaults, as the example scripts did");
     assertEquals("jvm " + FIXED + " -Xss512k -XX:+UseSerialGC", run(plugin, Map.of()).lines().get(0));
   }
@@ -75,7 +76,7 @@ class PluginWriterTest {
     Path plugin = PluginWriter.write(spec("plain", "")).path();
 
     assertEquals("jvm " + FIXED, run(plugin, Map.of()).lines().get(0));
-    assertEquals("jvm " + FIXED + " -Xss1m", run(plugin, Map.of("DTAC_PLUGIN_JAVA_OPTS", "-Xss1m")).lines().get(0));
+    assertEquals("jvm " + FIXED + " -Xss1m", run(plugin, Map.of(Protocol.ENV_PLUGIN_JAVA_OPTS, "-Xss1m")).lines().get(0));
   }
 
   @Test
@@ -103,10 +104,10 @@ class PluginWriterTest {
     // A class-data archive made for this file, used by a copy elsewhere: the JVM warns that it does
     // not match (by default on stdout, where it would come before a plugin's handshake line).
     Path archive = dir.resolve("warns.jsa");
-    assertEquals(0, run(plugin, Map.of("DTAC_PLUGIN_JAVA_OPTS", "-XX:ArchiveClassesAtExit=" + archive)).exit);
+    assertEquals(0, run(plugin, Map.of(Protocol.ENV_PLUGIN_JAVA_OPTS, "-XX:ArchiveClassesAtExit=" + archive)).exit);
     Path copy = Files.copy(plugin, dir.resolve("copy.plugin"), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
     ProcessBuilder pb = new ProcessBuilder(copy.toString()).redirectError(dir.resolve("stderr.txt").toFile());
-    pb.environment().put("DTAC_PLUGIN_JAVA_OPTS", "-Xshare:auto -XX:SharedArchiveFile=" + archive);
+    pb.environment().put(Protocol.ENV_PLUGIN_JAVA_OPTS, "-Xshare:auto -XX:SharedArchiveFile=" + archive);
     Process p = pb.start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertTrue(p.waitFor(60, TimeUnit.SECONDS));

@@ -1,6 +1,7 @@
 package io.dtac.plugin.internal;
 
 import io.dtac.broker.api.peer.Peer;
+import io.dtac.core.Protocol;
 import io.dtac.broker.api.peer.PeerAttestation;
 import io.dtac.broker.api.peer.ProcessAncestry;
 import io.dtac.broker.api.peer.TcpSocketOwner;
@@ -16,7 +17,7 @@ import java.util.Map;
 
 /**
  * The plugin trusts the agent that launched it, and nobody else: the process named by {@value
- * #ENV_AGENT_PID} when it is an ancestor of this process (a plugin file may be a script that runs
+ * io.dtac.core.Protocol#ENV_AGENT_PID} when it is an ancestor of this process (a plugin file may be a script that runs
  * the JVM as its child), else the parent process. The kernel says which process is at the other
  * end of each connection (see {@code io.dtac.broker.api.peer}): the plugin's server refuses calls
  * from any other process, sibling plugins included, and its broker connection refuses a broker
@@ -26,9 +27,6 @@ import java.util.Map;
  * agent's TLS pinning is then what keeps other processes out.
  */
 public final class AgentPeer {
-  /** Set by the agent: its process id. */
-  public static final String ENV_AGENT_PID = io.dtac.core.Protocol.ENV_AGENT_PID;
-
   private final long agentPid;
   private final boolean attested;
 
@@ -43,7 +41,7 @@ public final class AgentPeer {
     long parent = ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(-1L);
     long agent = parent;
     try {
-      long named = Long.parseLong(env.getOrDefault(ENV_AGENT_PID, "").trim());
+      long named = Long.parseLong(env.getOrDefault(Protocol.ENV_AGENT_PID, "").trim());
       if (named != self && ProcessAncestry.isSelfOrDescendant(self, named)) {
         agent = named;
       }

@@ -1,5 +1,6 @@
 package io.dtac.plugin.internal;
 
+import io.dtac.core.Protocol;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.Socket;
@@ -40,16 +41,16 @@ final class AgentPin extends X509ExtendedTrustManager {
         certs.add((X509Certificate) c);
       }
     } catch (CertificateException e) {
-      throw new IOException(TlsEnvironment.CA + " holds no readable PEM certificate: " + e.getMessage(), e);
+      throw new IOException(Protocol.ENV_TLS_CA + " holds no readable PEM certificate: " + e.getMessage(), e);
     }
     if (certs.isEmpty()) {
-      throw new IOException(TlsEnvironment.CA + " holds no PEM certificate");
+      throw new IOException(Protocol.ENV_TLS_CA + " holds no PEM certificate");
     }
     for (X509Certificate c : certs) {
       // An agent older than this SDK put its CA there; pinning that would refuse the agent.
       if (c.getBasicConstraints() >= 0) {
         throw new IOException(
-            TlsEnvironment.CA + " holds a CA certificate (" + c.getSubjectX500Principal().getName()
+            Protocol.ENV_TLS_CA + " holds a CA certificate (" + c.getSubjectX500Principal().getName()
                 + "), but this plugin SDK expects the agent's own certificate there and pins it:"
                 + " the agent is older than the SDK; run both from the same dtac-broker version");
       }
@@ -62,7 +63,7 @@ final class AgentPin extends X509ExtendedTrustManager {
       throw new CertificateException(
           peer + " is not the agent: its TLS certificate ("
               + (chain == null || chain.length == 0 ? "none" : chain[0].getSubjectX500Principal().getName())
-              + ") is not the agent's certificate given in " + TlsEnvironment.CA);
+              + ") is not the agent's certificate given in " + Protocol.ENV_TLS_CA);
     }
   }
 

@@ -7,11 +7,11 @@ import java.nio.charset.StandardCharsets;
 /**
  * The broker credential of this plugin process, where the agent identifies callers by one
  * (OSes whose kernel cannot say which process is calling): the agent writes it as the first line
- * of the plugin's stdin, a pipe only the agent holds, when it sets {@value #ENV_ON_STDIN}. Read
+ * of the plugin's stdin, a pipe only the agent holds, when it sets {@value
+ * io.dtac.core.Protocol#ENV_CREDENTIAL_ON_STDIN}. Read
  * once, at start; never in the environment, where same-user processes could read it.
  */
 public final class BrokerCredential {
-  public static final String ENV_ON_STDIN = io.dtac.core.Protocol.ENV_CREDENTIAL_ON_STDIN;
   private static final int MAX_LENGTH = 256;
   private static volatile String value;
 

@@ -1,5 +1,7 @@
 package io.dtac.plugin.internal;
 
+import io.dtac.core.Protocol;
+import io.dtac.core.internal.Headers;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
@@ -18,11 +20,7 @@ import io.grpc.MethodDescriptor;
  * context, e.g. with {@code Context.currentContextExecutor(executor)}.
  */
 public final class CallToken {
-  /** The metadata key and header name the broker uses for the token. */
-  public static final String KEY = io.dtac.core.Protocol.CALL_TOKEN;
-
-  static final Metadata.Key<String> HEADER = Metadata.Key.of(KEY, Metadata.ASCII_STRING_MARSHALLER);
-  private static final Context.Key<String> TOKEN = Context.key(KEY);
+  private static final Context.Key<String> TOKEN = Context.key(Protocol.CALL_TOKEN);
 
   private CallToken() {}
 
@@ -50,7 +48,7 @@ public final class CallToken {
         return new ForwardingClientCall.SimpleForwardingClientCall<>(call) {
           @Override
           public void start(Listener<R> listener, Metadata headers) {
-            headers.put(HEADER, token);
+            headers.put(Headers.CALL_TOKEN, token);
             super.start(listener, headers);
           }
         };

@@ -1,5 +1,6 @@
 package io.dtac.plugin.internal;
 
+import io.dtac.core.Protocol;
 import io.grpc.ChannelCredentials;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.InsecureServerCredentials;
@@ -27,10 +28,6 @@ import java.util.Map;
  * </ul>
  */
 public final class TlsEnvironment {
-  public static final String CERT = io.dtac.core.Protocol.ENV_TLS_CERT;
-  public static final String KEY = io.dtac.core.Protocol.ENV_TLS_KEY;
-  public static final String CA = io.dtac.core.Protocol.ENV_TLS_CA;
-
   private TlsEnvironment() {}
 
   /**
@@ -41,14 +38,14 @@ public final class TlsEnvironment {
    * @throws IOException if a PEM file cannot be read
    */
   public static ServerCredentials serverCredentials(Map<String, String> env) throws IOException {
-    String cert = env.getOrDefault(CERT, "");
-    String key = env.getOrDefault(KEY, "");
+    String cert = env.getOrDefault(Protocol.ENV_TLS_CERT, "");
+    String key = env.getOrDefault(Protocol.ENV_TLS_KEY, "");
     if (cert.isEmpty() && key.isEmpty()) {
       return InsecureServerCredentials.create();
     }
     requireBoth(cert, key);
     TlsServerCredentials.Builder b = TlsServerCredentials.newBuilder().keyManager(pem(cert), pem(key));
-    String ca = env.getOrDefault(CA, "");
+    String ca = env.getOrDefault(Protocol.ENV_TLS_CA, "");
     if (!ca.isEmpty()) {
       b.trustManager(AgentPin.read(pem(ca))).clientAuth(TlsServerCredentials.ClientAuth.REQUIRE);
     }
@@ -64,15 +61,15 @@ public final class TlsEnvironment {
    *     cannot be read
    */
   public static ChannelCredentials channelCredentials(Map<String, String> env) {
-    String ca = env.getOrDefault(CA, "");
+    String ca = env.getOrDefault(Protocol.ENV_TLS_CA, "");
     if (ca.isEmpty()) {
       return InsecureChannelCredentials.create();
     }
-    String cert = env.getOrDefault(CERT, "");
-    String key = env.getOrDefault(KEY, "");
+    String cert = env.getOrDefault(Protocol.ENV_TLS_CERT, "");
+    String key = env.getOrDefault(Protocol.ENV_TLS_KEY, "");
     if (cert.isEmpty() || key.isEmpty()) {
       throw new IllegalArgumentException(
-          CA + " is set but " + CERT + " and " + KEY
+          Protocol.ENV_TLS_CA + " is set but " + Protocol.ENV_TLS_CERT + " and " + Protocol.ENV_TLS_KEY
               + " are not: the broker requires a client certificate");
     }
     try {
@@ -87,7 +84,7 @@ public final class TlsEnvironment {
 
   private static void requireBoth(String cert, String key) {
     if (cert.isEmpty() || key.isEmpty()) {
-      throw new IllegalArgumentException("set both " + CERT + " and " + KEY + " for TLS, or neither");
+      throw new IllegalArgumentException("set both " + Protocol.ENV_TLS_CERT + " and " + Protocol.ENV_TLS_KEY + " for TLS, or neither");
     }
   }
 

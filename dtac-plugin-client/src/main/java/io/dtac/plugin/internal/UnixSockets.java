@@ -1,5 +1,6 @@
 package io.dtac.plugin.internal;
 
+import io.dtac.core.Protocol;
 import io.grpc.BindableService;
 import io.grpc.ChannelCredentials;
 import io.grpc.Grpc;
@@ -24,15 +25,12 @@ import java.util.Map;
 
 /**
  * The plugin side of the agent's offer of Unix domain sockets: when the agent sets {@value
- * #ENV_SOCKET_DIR} and this platform has native epoll, the plugin listens on
+ * Protocol#ENV_UNIX_SOCKET_DIR} and this platform has native epoll, the plugin listens on
  * {@code DIR/p<pid>.sock} and announces {@code unix} in its handshake; otherwise (an agent that
  * offers nothing, such as the Go agent, or any failure) it stays on loopback TCP.
  */
 public final class UnixSockets {
-  /** Set by the agent: a private directory in which the plugin may create its socket. */
-  public static final String ENV_SOCKET_DIR = io.dtac.core.Protocol.ENV_UNIX_SOCKET_DIR;
   private static final int MAX_SOCKET_PATH = 107;
-  private static final String UNIX = "unix:";
 
   private static EventLoopGroup group;
 
@@ -55,7 +53,7 @@ public final class UnixSockets {
       PrintStream err,
       ServerInterceptor interceptor,
       BindableService... services) {
-    String offered = env.getOrDefault(ENV_SOCKET_DIR, "");
+    String offered = env.getOrDefault(Protocol.ENV_UNIX_SOCKET_DIR, "");
     if (offered.isEmpty()) {
       return null;
     }
@@ -63,7 +61,7 @@ public final class UnixSockets {
       err.println("Unix sockets offered, but no native epoll here; listening on TCP");
       return null;
     }
-    Path socket = Path.of(offered).resolve("p" + ProcessHandle.current().pid() + ".sock").toAbsolutePath();
+    Path socket = Path.of(offered).resolve(Protocol.pluginSocket(ProcessHandle.current().pid())).toAbsolutePath();
     String path = socket.toString();
     if (path.length() > MAX_SOCKET_PATH || path.contains(":") || !Files.isDirectory(socket.getParent())) {
       err.println("Unix socket directory " + offered + " is unusable; listening on TCP");
@@ -99,7 +97,7 @@ public final class UnixSockets {
    */
   public static ManagedChannelBuilder<?> channelBuilder(String target, ChannelCredentials credentials) {
     ManagedChannelBuilder<?> b = Grpc.newChannelBuilder(target, credentials);
-    if (target.startsWith(UNIX) && b instanceof NettyChannelBuilder) {
+    if (target.startsWith(Protocol.UNIX_ADDRESS_PREFIX) && b instanceof NettyChannelBuilder) {
       ((NettyChannelBuilder) b).withOption(ChannelOption.SO_KEEPALIVE, null);
       // A socket path is no host name: TLS checks the agent's certificate for "localhost".
       b.overrideAuthority("localhost");

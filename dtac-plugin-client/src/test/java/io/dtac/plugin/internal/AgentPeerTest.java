@@ -1,5 +1,6 @@
 package io.dtac.plugin.internal;
 
+import io.dtac.core.Protocol;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -52,11 +53,11 @@ class AgentPeerTest {
   @Test
   void theAgentIsTheParentUnlessTheAgentNamedAnAncestor() {
     assertEquals(PARENT, AgentPeer.of(Map.of()).pid());
-    assertEquals(PARENT, AgentPeer.of(Map.of(AgentPeer.ENV_AGENT_PID, Long.toString(SELF))).pid(),
+    assertEquals(PARENT, AgentPeer.of(Map.of(Protocol.ENV_AGENT_PID, Long.toString(SELF))).pid(),
         "a process is not its own agent");
-    assertEquals(PARENT, AgentPeer.of(Map.of(AgentPeer.ENV_AGENT_PID, "999999999")).pid(),
+    assertEquals(PARENT, AgentPeer.of(Map.of(Protocol.ENV_AGENT_PID, "999999999")).pid(),
         "a pid that is no ancestor is ignored");
-    assertEquals(1, AgentPeer.of(Map.of(AgentPeer.ENV_AGENT_PID, "1")).pid(), "init is everyone's ancestor");
+    assertEquals(1, AgentPeer.of(Map.of(Protocol.ENV_AGENT_PID, "1")).pid(), "init is everyone's ancestor");
   }
 
   @Test

@@ -1,5 +1,6 @@
 package io.dtac.plugin.internal;
 
+import io.dtac.core.Protocol;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -61,7 +62,7 @@ class AgentPinTest {
   private static final Pem SIBLING = issue("CN=sibling, OU=plugin");
 
   private static final Map<String, String> ENV =
-      Map.of(TlsEnvironment.CERT, PLUGIN.cert(), TlsEnvironment.KEY, PLUGIN.key(), TlsEnvironment.CA, AGENT.cert());
+      Map.of(Protocol.ENV_TLS_CERT, PLUGIN.cert(), Protocol.ENV_TLS_KEY, PLUGIN.key(), Protocol.ENV_TLS_CA, AGENT.cert());
 
   @Test
   void pluginServerAcceptsTheAgentsClientCertificateAndNoSiblings() throws Exception {
@@ -93,8 +94,8 @@ class AgentPinTest {
   void aValueThatIsNoCertificateIsAnError() {
     IOException e = assertThrows(IOException.class,
         () -> TlsEnvironment.serverCredentials(Map.of(
-            TlsEnvironment.CERT, PLUGIN.cert(), TlsEnvironment.KEY, PLUGIN.key(),
-            TlsEnvironment.CA, "-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----\n")));
+            Protocol.ENV_TLS_CERT, PLUGIN.cert(), Protocol.ENV_TLS_KEY, PLUGIN.key(),
+            Protocol.ENV_TLS_CA, "-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----\n")));
     assertTrue(e.getMessage().startsWith("DTAC_TLS_CA holds no"), e.getMessage());
   }
 
@@ -109,7 +110,7 @@ class AgentPinTest {
                 .build(new JcaContentSignerBuilder("SHA256withECDSA").build(CA_KEY.getPrivate())));
     IOException e = assertThrows(IOException.class,
         () -> TlsEnvironment.serverCredentials(Map.of(
-            TlsEnvironment.CERT, PLUGIN.cert(), TlsEnvironment.KEY, PLUGIN.key(), TlsEnvironment.CA, pemOf(ca))));
+            Protocol.ENV_TLS_CERT, PLUGIN.cert(), Protocol.ENV_TLS_KEY, PLUGIN.key(), Protocol.ENV_TLS_CA, pemOf(ca))));
     assertTrue(e.getMessage().contains("holds a CA certificate (CN=run CA)") && e.getMessage().contains("older than the SDK"),
         e.getMessage());
   }

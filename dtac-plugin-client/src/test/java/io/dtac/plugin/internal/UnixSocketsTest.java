@@ -1,5 +1,6 @@
 package io.dtac.plugin.internal;
 
+import io.dtac.core.Protocol;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -39,11 +40,11 @@ class UnixSocketsTest {
     assumeTrue(Epoll.isAvailable(), "Unix sockets need native epoll");
     Server server =
         UnixSockets.startServer(
-            Map.of(UnixSockets.ENV_SOCKET_DIR, dir.toString()),
+            Map.of(Protocol.ENV_UNIX_SOCKET_DIR, dir.toString()),
             InsecureServerCredentials.create(),
             err,
             new HealthStatusManager().getHealthService());
-    Path socket = dir.resolve("p" + ProcessHandle.current().pid() + ".sock").toAbsolutePath();
+    Path socket = dir.resolve(Protocol.pluginSocket(ProcessHandle.current().pid())).toAbsolutePath();
     ManagedChannel channel = null;
     try {
       assertEquals(new DomainSocketAddress(socket.toString()), server.getListenSockets().get(0));
@@ -52,7 +53,7 @@ class UnixSocketsTest {
           "CONNECT{{P:p:grpc:unix:" + socket + ":0:plug_api_1.0:[tls=false]}}",
           ConnectLine.format("P", "p", server.getListenSockets().get(0), Map.of("tls", "false")));
 
-      channel = UnixSockets.channelBuilder("unix:" + socket, InsecureChannelCredentials.create()).build();
+      channel = UnixSockets.channelBuilder(Protocol.UNIX_ADDRESS_PREFIX + socket, InsecureChannelCredentials.create()).build();
       assertEquals(
           HealthCheckResponse.ServingStatus.SERVING,
           HealthGrpc.newBlockingStub(channel).check(HealthCheckRequest.getDefaultInstance()).getStatus());
@@ -78,7 +79,7 @@ class UnixSocketsTest {
     String missing = dir.resolve("gone").toString();
     assertNull(
         UnixSockets.startServer(
-            Map.of(UnixSockets.ENV_SOCKET_DIR, missing), InsecureServerCredentials.create(), err));
+            Map.of(Protocol.ENV_UNIX_SOCKET_DIR, missing), InsecureServerCredentials.create(), err));
     assertTrue(
         errBytes.toString(StandardCharsets.UTF_8).contains("Unix socket directory " + missing + " is unusable"),
         errBytes.toString(StandardCharsets.UTF_8));

@@ -12,15 +12,27 @@ package io.dtac.broker.api.peer;
  * @param problem why the peer is unknown, or null when {@code pid} is known
  */
 public record Peer(long pid, int uid, String mechanism, String problem) {
+  /** The {@link #mechanism()} of a peer read from a Unix socket's {@code SO_PEERCRED}. */
   public static final String UNIX = "unix socket peer credentials";
+  /** The {@link #mechanism()} of a peer found as the owner of a loopback TCP socket. */
   public static final String TCP = "TCP socket owner";
 
-  /** A peer the kernel could not name, with the reason. */
+  /**
+   * A peer the kernel could not name, with the reason.
+   *
+   * @param mechanism how it was looked for, {@link #UNIX} or {@link #TCP}
+   * @param problem why it was not found, for messages
+   * @return a peer with pid and uid -1
+   */
   public static Peer unknown(String mechanism, String problem) {
     return new Peer(-1, -1, mechanism, problem);
   }
 
-  /** Whether the kernel named the peer process. */
+  /**
+   * Whether the kernel named the peer process.
+   *
+   * @return true when {@link #pid()} is a process id
+   */
   public boolean known() {
     return pid > 0;
   }

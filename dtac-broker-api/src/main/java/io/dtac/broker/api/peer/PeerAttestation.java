@@ -44,18 +44,29 @@ public final class PeerAttestation {
   /** The transport attribute holding the connection's {@link Peer}. */
   public static final Attributes.Key<Peer> PEER = Attributes.Key.create("dtac-peer-process");
 
-  /** What a client accepts as its server: null to accept, else the reason to refuse. */
+  /** What a client accepts as its server. Called on a transport thread: it must not block. */
   @FunctionalInterface
   public interface PeerCheck {
+    /**
+     * Decides on the server process of a new connection.
+     *
+     * @param peer the process the kernel names as the server (possibly {@linkplain Peer#known()
+     *     unknown})
+     * @return null to accept the connection, else the reason to refuse it, for the caller's
+     *     UNAVAILABLE status
+     */
     String refusal(Peer peer);
   }
 
   private PeerAttestation() {}
 
   /**
-   * {@code inner} plus the peer process of every connection.
+   * Server credentials that record the peer process of every connection in the {@link #PEER}
+   * attribute of its calls. They refuse nothing themselves: the server's interceptor decides.
    *
+   * @param inner the credentials the connection uses otherwise (plaintext or TLS)
    * @param tcpCandidates the processes a TCP peer may be (searched in order), asked per connection
+   * @return credentials for {@code NettyServerBuilder}; other transports do not support them
    */
   public static ServerCredentials server(ServerCredentials inner, Supplier<Collection<Long>> tcpCandidates) {
     InternalProtocolNegotiator.ServerFactory factory = InternalNettyServerCredentials.toNegotiator(inner);
@@ -65,9 +76,13 @@ public final class PeerAttestation {
   }
 
   /**
-   * {@code inner}, refusing connections whose server process {@code check} refuses.
+   * Channel credentials that refuse a connection whose server process {@code check} refuses: the
+   * connection fails with UNAVAILABLE, naming the process, before a call is sent on it.
    *
-   * @param tcpCandidates the processes a TCP server may be
+   * @param inner the credentials the connection uses otherwise (plaintext or TLS)
+   * @param tcpCandidates the processes a TCP server may be (searched in order), asked per connection
+   * @param check what the client accepts as its server
+   * @return credentials for Netty channels; other transports do not support them
    */
   public static ChannelCredentials client(
       ChannelCredentials inner, Supplier<Collection<Long>> tcpCandidates, PeerCheck check) {
@@ -86,7 +101,12 @@ public final class PeerAttestation {
         });
   }
 
-  /** The peer of the call's connection, or null if the server does not attest peers. */
+  /**
+   * The peer process of a call's connection.
+   *
+   * @param call a call on a server built with {@link #server} credentials
+   * @return the peer, or null if the server does not attest peers
+   */
   public static Peer peer(ServerCall<?, ?> call) {
     return call.getAttributes().get(PEER);
   }

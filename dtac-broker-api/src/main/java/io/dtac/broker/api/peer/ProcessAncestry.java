@@ -10,7 +10,15 @@ public final class ProcessAncestry {
 
   private ProcessAncestry() {}
 
-  /** {@code pid} itself or its nearest ancestor that {@code known} accepts, if any. */
+  /**
+   * Finds {@code pid} itself or its nearest ancestor that {@code known} accepts. A process that
+   * ends while it is walked ends the walk (nothing found); the walk stops at init and after 64
+   * levels.
+   *
+   * @param pid the process to start from
+   * @param known which process ids count as found
+   * @return the first id on the way up, {@code pid} included, that {@code known} accepts, or empty
+   */
   public static Optional<Long> selfOrAncestor(long pid, LongPredicate known) {
     Optional<ProcessHandle> p = ProcessHandle.of(pid);
     for (int depth = 0; depth < MAX_DEPTH && p.isPresent(); depth++) {
@@ -26,7 +34,13 @@ public final class ProcessAncestry {
     return Optional.empty();
   }
 
-  /** Whether {@code pid} is {@code ancestor} or one of its descendants. */
+  /**
+   * Whether a process descends from another, as the process tree says now.
+   *
+   * @param pid the process to start from
+   * @param ancestor the process looked for
+   * @return true when {@code pid} is {@code ancestor} or one of its descendants
+   */
   public static boolean isSelfOrDescendant(long pid, long ancestor) {
     return selfOrAncestor(pid, id -> id == ancestor).isPresent();
   }

@@ -23,14 +23,24 @@ public final class TcpSocketOwner {
 
   private TcpSocketOwner() {}
 
-  /** Whether this system has the files the lookup reads. */
+  /**
+   * Whether this system has the files the lookup reads (Linux).
+   *
+   * @return true when {@code /proc/net/tcp} or {@code /proc/net/tcp6} is readable
+   */
   public static boolean available() {
     return Files.isReadable(PROC.resolve("net/tcp")) || Files.isReadable(PROC.resolve("net/tcp6"));
   }
 
   /**
-   * The process among {@code candidates} that holds the socket connected from {@code peer} to
-   * {@code self} (both as seen from this end).
+   * Finds the process among {@code candidates} that holds the socket connected from {@code peer}
+   * to {@code self}, both as seen from this end. Never throws: what goes wrong is the returned
+   * peer's {@linkplain Peer#problem() problem}.
+   *
+   * @param self this end's address of the connection
+   * @param peer the other end's address
+   * @param candidates the process ids to search, in order
+   * @return the owner, or an {@linkplain Peer#known() unknown} peer saying why none was found
    */
   public static Peer find(InetSocketAddress self, InetSocketAddress peer, Collection<Long> candidates) {
     if (!available()) {
@@ -44,9 +54,13 @@ public final class TcpSocketOwner {
   }
 
   /**
-   * The process among {@code candidates} that listens on {@code server}: what a client checks,
-   * since the server's end of a new connection may not be accepted (in its file table) yet when
-   * the client's end is connected.
+   * Finds the process among {@code candidates} that listens on {@code server}: what a client
+   * checks, since the server's end of a new connection may not be accepted (in its file table)
+   * yet when the client's end is connected. Never throws.
+   *
+   * @param server the address the server listens on
+   * @param candidates the process ids to search, in order
+   * @return the listener, or an {@linkplain Peer#known() unknown} peer saying why none was found
    */
   public static Peer findListener(InetSocketAddress server, Collection<Long> candidates) {
     if (!available()) {

@@ -3,6 +3,7 @@ package io.dtac.broker.server.internal;
 import io.dtac.broker.api.peer.TcpSocketOwner;
 import io.dtac.broker.server.AccessPolicy;
 import io.dtac.broker.server.PluginConfig;
+import io.dtac.broker.server.RateLimit;
 import io.dtac.broker.server.PluginStateListener;
 import io.dtac.broker.server.internal.observability.BrokerMetrics;
 import io.dtac.broker.server.internal.observability.CallTracing;
@@ -26,6 +27,8 @@ import java.util.function.Function;
  * @param meterRegistry a Micrometer {@code MeterRegistry}, or null: typed Object so that this
  *     class loads without Micrometer, an optional dependency
  * @param openTelemetry an {@code OpenTelemetry}, or null; Object for the same reason
+ * @param callerLimit each caller's rate limit
+ * @param targetLimit each target plugin's rate limit
  */
 public record BrokerConfig(
     Path pluginDirectory,
@@ -56,7 +59,9 @@ public record BrokerConfig(
     int maxMessageSize,
     Duration drainTimeout,
     Object meterRegistry,
-    Object openTelemetry) {
+    Object openTelemetry,
+    RateLimit callerLimit,
+    RateLimit targetLimit) {
 
   /** @throws IllegalArgumentException naming the first invalid setting */
   public BrokerConfig {

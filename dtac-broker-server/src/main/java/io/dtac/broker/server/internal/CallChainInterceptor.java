@@ -1,5 +1,7 @@
 package io.dtac.broker.server.internal;
 
+import io.dtac.core.Protocol;
+import io.dtac.core.internal.Headers;
 import io.grpc.Context;
 import io.grpc.Contexts;
 import io.grpc.Metadata;
@@ -31,7 +33,7 @@ public final class CallChainInterceptor implements ServerInterceptor {
   @Override
   public <Q, R> ServerCall.Listener<Q> interceptCall(
       ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
-    String token = headers.get(CallChains.TOKEN_HEADER);
+    String token = headers.get(Headers.CALL_TOKEN);
     if (token == null) {
       return next.startCall(call, headers);
     }
@@ -43,7 +45,7 @@ public final class CallChainInterceptor implements ServerInterceptor {
       Refusals.refuse(
           call,
           Status.INVALID_ARGUMENT.withDescription(
-              "header " + CallChains.TOKEN_METADATA + " does not name a call in flight to "
+              "header " + Protocol.CALL_TOKEN + " does not name a call in flight to "
                   + (caller == null ? "an unauthenticated caller" : "plugin '" + caller.name() + "'")
                   + ": send the token of the call being served, or none"),
           Refusals.CALL_CHAIN,

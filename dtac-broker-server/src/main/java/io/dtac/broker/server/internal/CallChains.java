@@ -1,7 +1,7 @@
 package io.dtac.broker.server.internal;
 
+import io.dtac.core.Protocol;
 import io.grpc.Context;
-import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.security.SecureRandom;
@@ -17,8 +17,8 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>Every call the broker forwards is a hop: the broker records the hop's chain (the origin
  * caller, then every target so far) under a random token, and hands the token to the target in
- * the forwarded request's metadata ({@value #TOKEN_METADATA}). When the target calls the broker
- * while serving that call, the plugin SDK presents the token in the {@value #TOKEN_METADATA}
+ * the forwarded request's metadata ({@value Protocol#CALL_TOKEN}). When the target calls the broker
+ * while serving that call, the plugin SDK presents the token in the {@value Protocol#CALL_TOKEN}
  * header; {@link CallChainInterceptor} looks it up and accepts it only from the plugin the hop
  * was forwarded to. The new hop extends that chain; a hop whose target is already in the chain
  * (a cycle) or that would make the chain longer than the maximum depth is refused with
@@ -31,19 +31,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * them. Thread-safe.
  */
 public final class CallChains {
-  /** The metadata key (in forwarded requests) and gRPC header (on calls to the broker) of a hop's token. */
-  public static final String TOKEN_METADATA = io.dtac.core.Protocol.CALL_TOKEN;
-
-  /** The metadata key through which a target sees its call chain, e.g. "agent>CalculatorPlugin>HelloPlugin". */
-  public static final String CHAIN_METADATA = io.dtac.core.Protocol.CALL_CHAIN_METADATA;
-
-  public static final Metadata.Key<String> TOKEN_HEADER =
-      Metadata.Key.of(TOKEN_METADATA, Metadata.ASCII_STRING_MARSHALLER);
-
   /** The default maximum number of hops in a chain. */
   public static final int DEFAULT_MAX_DEPTH = 8;
 
-  static final Context.Key<List<String>> PARENT = Context.key("dtac-call-chain");
+  static final Context.Key<List<String>> PARENT = Context.key("parent call chain");
 
   private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -147,7 +138,7 @@ public final class CallChains {
 
     /** The chain as sent to the target, e.g. "agent>CalculatorPlugin>HelloPlugin". */
     public String chainText() {
-      return String.join(">", chain);
+      return String.join(Protocol.CHAIN_SEPARATOR, chain);
     }
 
     @Override

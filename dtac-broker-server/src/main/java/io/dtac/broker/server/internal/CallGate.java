@@ -10,6 +10,7 @@ import io.dtac.broker.server.AccessPolicy;
 import io.dtac.broker.server.internal.observability.BrokerMetrics;
 import io.dtac.broker.server.internal.observability.CallTracing;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Locale;
@@ -31,17 +32,28 @@ public final class CallGate {
   private final AuditLog audit;
   private final CallTracing tracing;
   private final BrokerMetrics metrics;
+  private final CallLimits limits;
 
   public CallGate(CallRouter router, PolicyEngine policy, AuditLog audit) {
     this(router, policy, audit, CallTracing.NONE, BrokerMetrics.NONE);
   }
 
+  /** Without rate limits; see {@link #CallGate(CallRouter, PolicyEngine, AuditLog, CallTracing, BrokerMetrics, CallLimits)}. */
+  public CallGate(
+      CallRouter router, PolicyEngine policy, AuditLog audit, CallTracing tracing, BrokerMetrics metrics) {
+    this(router, policy, audit, tracing, metrics,
+        new CallLimits(io.dtac.broker.server.RateLimit.UNLIMITED, io.dtac.broker.server.RateLimit.UNLIMITED, t -> false));
+  }
+
   /**
    * @param tracing starts a span per call that has a caller (allowed or denied)
    * @param metrics measures calls in flight; outcomes it learns from the audit log
+   * @param limits admits allowed calls, or refuses those over a rate limit (audited as such)
    */
   public CallGate(
-      CallRouter router, PolicyEngine policy, AuditLog audit, CallTracing tracing, BrokerMetrics metrics) {
+      CallRouter router, PolicyEngine policy, AuditLog audit, CallTracing tracing, BrokerMetrics metrics,
+      CallLimits limits) {
+    this.limits = limits;
     this.router = router;
     this.policy = policy;
     this.audit = audit;
@@ -96,6 +108,16 @@ public final class CallGate {
       return Futures.immediateFailedFuture(
           PolicyEngine.denied(decision, caller, pluginName, action, method));
     }
+    CallLimits.Permit permit;
+    try {
+      permit = limits.admit(caller, pluginName, decision == null ? null : decision.rule().orElse(null));
+    } catch (StatusRuntimeException overLimit) {
+      span.end(Status.Code.RESOURCE_EXHAUSTED);
+      audit.record(
+          record(time, callId, caller, pluginName, method, action, "deny", Refusals.RATE_LIMIT,
+              Status.Code.RESOURCE_EXHAUSTED, started, request.getSerializedSize(), 0, span.traceId()));
+      return Futures.immediateFailedFuture(overLimit);
+    }
     BrokerMetrics.InFlight inFlight = metrics.callStarted(caller, pluginName, method, action);
     ListenableFuture<EndpointResponse> routed =
         router.route(pluginName, method, action, request, timeout, span.outgoingHeaders());
@@ -113,6 +135,7 @@ public final class CallGate {
           }
 
           private void done(Status.Code code, long responseBytes) {
+            permit.release();
             inFlight.end();
             span.end(code);
             audit.record(

@@ -1,5 +1,6 @@
 package io.dtac.broker.server.internal;
 
+import io.dtac.core.Protocol;
 import com.google.common.util.concurrent.FutureCallback;
 import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.ListenableFuture;
@@ -230,9 +231,9 @@ public final class CallRouter {
         b.removeMetadata(k);
       }
     }
-    return b.putMetadata(CallerIdentity.CALLER_METADATA, CallerIdentity.current().name())
-        .putMetadata(CallChains.TOKEN_METADATA, hop.token())
-        .putMetadata(CallChains.CHAIN_METADATA, hop.chainText())
+    return b.putMetadata(Protocol.CALLER_METADATA, CallerIdentity.current().name())
+        .putMetadata(Protocol.CALL_TOKEN, hop.token())
+        .putMetadata(Protocol.CALL_CHAIN_METADATA, hop.chainText())
         .build();
   }
 

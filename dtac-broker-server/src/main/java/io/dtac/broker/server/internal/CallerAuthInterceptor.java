@@ -1,5 +1,6 @@
 package io.dtac.broker.server.internal;
 
+import io.dtac.core.internal.Headers;
 import io.dtac.broker.api.AgentServiceGrpc;
 import io.dtac.broker.api.peer.Peer;
 import io.dtac.broker.api.peer.PeerAttestation;
@@ -30,9 +31,6 @@ import java.time.Instant;
  * "unauthenticated", rule "authentication") before the caller gets its answer.
  */
 public final class CallerAuthInterceptor implements ServerInterceptor {
-  public static final Metadata.Key<String> CREDENTIAL_HEADER =
-      Metadata.Key.of(io.dtac.core.Protocol.CREDENTIAL_HEADER, Metadata.ASCII_STRING_MARSHALLER);
-
   private final LaunchedProcesses processes;
   private final CredentialStore credentials;
   private final IssuedCertificates certificates;
@@ -80,7 +78,7 @@ public final class CallerAuthInterceptor implements ServerInterceptor {
                 + " nor a child process of one: only plugins launched by this agent may call the broker");
       }
     } else {
-      String presented = headers.get(CREDENTIAL_HEADER);
+      String presented = headers.get(Headers.CREDENTIAL);
       if (presented == null) {
         return refuse(call,
             "no broker credential: only plugins launched by this agent may call the broker"

@@ -1,5 +1,6 @@
 package io.dtac.broker.server.internal;
 
+import io.dtac.core.Protocol;
 import io.grpc.Context;
 import java.util.Objects;
 
@@ -13,21 +14,12 @@ import java.util.Objects;
  * <p>Immutable.
  */
 public final class CallerIdentity {
-  /** The name shown for the host's calls (audit records, {@code dtac-caller}, call chains). */
-  public static final String HOST = "agent";
-
   /** The name shown in audit records for calls refused before a caller was established. */
   public static final String UNAUTHENTICATED = "unauthenticated";
 
-  /** The metadata key through which a target plugin learns its caller; set only by the broker. */
-  public static final String CALLER_METADATA = io.dtac.core.Protocol.CALLER_METADATA;
+  static final Context.Key<CallerIdentity> CALLER = Context.key("caller identity");
 
-  /** Metadata keys with this prefix, in any case, are the broker's; callers cannot set them. */
-  public static final String RESERVED_PREFIX = io.dtac.core.Protocol.RESERVED_PREFIX;
-
-  static final Context.Key<CallerIdentity> CALLER = Context.key("dtac-caller");
-
-  private static final CallerIdentity THE_HOST = new CallerIdentity(HOST, true);
+  private static final CallerIdentity THE_HOST = new CallerIdentity(Protocol.HOST_CALLER, true);
 
   private final String name;
   private final boolean host;
@@ -65,12 +57,12 @@ public final class CallerIdentity {
     return THE_HOST;
   }
 
-  /** Whether {@code key} is one of the broker's metadata keys ({@value #RESERVED_PREFIX}*, any case). */
+  /** Whether {@code key} is one of the broker's metadata keys ({@value Protocol#RESERVED_PREFIX}*, any case). */
   public static boolean isReservedMetadataKey(String key) {
-    return key.regionMatches(true, 0, RESERVED_PREFIX, 0, RESERVED_PREFIX.length());
+    return key.regionMatches(true, 0, Protocol.RESERVED_PREFIX, 0, Protocol.RESERVED_PREFIX.length());
   }
 
-  /** The caller's name: a plugin's name, or {@link #HOST}. */
+  /** The caller's name: a plugin's name, or {@value Protocol#HOST_CALLER}. */
   public String name() {
     return name;
   }

@@ -50,7 +50,7 @@ public final class LaunchIdentity {
   public Issued issue(Path file, Map<String, String> env) {
     String credential = processes == null ? credentials.issue() : null;
     if (credential != null) {
-      env.put(PluginEnvironment.CREDENTIAL_ON_STDIN, "true");
+      env.put(Protocol.ENV_CREDENTIAL_ON_STDIN, "true");
     }
     TlsMaterial.Identity identity = tls == null ? null : tls.issuePlugin(PluginDiscovery.stem(file));
     if (identity != null) {

@@ -1,5 +1,6 @@
 package io.dtac.broker.server.internal;
 
+import io.dtac.core.Protocol;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -7,7 +8,7 @@ import java.util.Set;
 /**
  * The environment a plugin process starts with: an allow-list of the agent's variables that
  * programs need to run (PATH, locale, time zone, home, temporary directory, JAVA_HOME), the
- * variables the builder adds for every plugin, {@code DTAC_PLUGIN_JAVA_OPTS} (the example plugin
+ * variables the builder adds for every plugin, {@value Protocol#ENV_PLUGIN_JAVA_OPTS} (the example plugin
  * scripts' JVM options), and the protocol's own. Nothing else of the
  * agent's environment reaches a plugin: no secret, no {@code DTAC_HOME}, no other plugin's
  * material, and (on Linux) no broker credential either, since the kernel says who calls.
@@ -16,16 +17,7 @@ public final class PluginEnvironment {
   /** The agent's variables a plugin inherits. */
   public static final Set<String> INHERITED =
       Set.of("PATH", "LANG", "LANGUAGE", "TZ", "HOME", "USER", "LOGNAME", "SHELL", "TMPDIR", "JAVA_HOME", "TERM",
-          "DTAC_PLUGIN_JAVA_OPTS");
-  /** The set that launched this plugin: the agent's process id (an ancestor of the plugin). */
-  public static final String AGENT_PID = io.dtac.core.Protocol.ENV_AGENT_PID;
-  public static final String PLUGINS = io.dtac.core.Protocol.ENV_PLUGINS;
-  public static final String WATCH_STDIN = io.dtac.core.Protocol.ENV_WATCH_STDIN;
-  /**
-   * Where the kernel cannot attest callers: "true" when the plugin's broker credential is the
-   * first line of its stdin (read once), never in the environment.
-   */
-  public static final String CREDENTIAL_ON_STDIN = io.dtac.core.Protocol.ENV_CREDENTIAL_ON_STDIN;
+          Protocol.ENV_PLUGIN_JAVA_OPTS);
 
   private PluginEnvironment() {}
 
@@ -49,9 +41,9 @@ public final class PluginEnvironment {
       env.put("LOGNAME", account.name());
     }
     env.putAll(extra);
-    env.put(PLUGINS, "true");
-    env.put(WATCH_STDIN, "true");
-    env.put(AGENT_PID, Long.toString(ProcessHandle.current().pid()));
+    env.put(Protocol.ENV_PLUGINS, "true");
+    env.put(Protocol.ENV_WATCH_STDIN, "true");
+    env.put(Protocol.ENV_AGENT_PID, Long.toString(ProcessHandle.current().pid()));
     return env;
   }
 }

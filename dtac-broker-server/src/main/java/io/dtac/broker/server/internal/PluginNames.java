@@ -1,5 +1,6 @@
 package io.dtac.broker.server.internal;
 
+import io.dtac.core.Protocol;
 import java.util.Locale;
 import java.util.Set;
 
@@ -20,7 +21,7 @@ public final class PluginNames {
 
   /** The names the broker uses for callers that are not plugins. */
   public static final Set<String> RESERVED =
-      Set.of(CallerIdentity.HOST, CallerIdentity.UNAUTHENTICATED);
+      Set.of(Protocol.HOST_CALLER, CallerIdentity.UNAUTHENTICATED);
 
   /** How the rule reads in messages. */
   public static final String RULE =

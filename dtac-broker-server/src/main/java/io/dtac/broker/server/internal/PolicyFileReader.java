@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.dtac.broker.server.AccessPolicy;
+import io.dtac.broker.server.RateLimit;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,7 +22,7 @@ public final class PolicyFileReader {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
   private static final Set<String> TOP_FIELDS = Set.of("defaultEffect", "rules");
-  private static final Set<String> RULE_FIELDS = Set.of("id", "caller", "target", "operation", "effect");
+  private static final Set<String> RULE_FIELDS = Set.of("id", "caller", "target", "operation", "effect", "rate_limit");
 
   private PolicyFileReader() {}
 
@@ -73,6 +74,11 @@ public final class PolicyFileReader {
     }
   }
 
+  private static final com.fasterxml.jackson.databind.ObjectMapper LIMIT_READER =
+      new com.fasterxml.jackson.databind.ObjectMapper();
+  private static final com.fasterxml.jackson.core.type.TypeReference<java.util.Map<String, Object>> MAP =
+      new com.fasterxml.jackson.core.type.TypeReference<>() {};
+
   private static AccessPolicy.Rule rule(JsonNode node, int position, String where) {
     String at = where + ", rule " + position;
     if (!node.isObject()) {
@@ -91,7 +97,16 @@ public final class PolicyFileReader {
     }
     AccessPolicy.Effect e = effect(effect, at + ": effect");
     try {
-      return new AccessPolicy.Rule(id, caller, target, operation, e);
+      AccessPolicy.Rule rule = new AccessPolicy.Rule(id, caller, target, operation, e);
+      JsonNode limit = node.get("rate_limit");
+      if (limit != null && !limit.isNull()) {
+        if (!limit.isObject()) {
+          throw new IllegalArgumentException(
+              "'rate_limit' must be an object, e.g. {\"calls\": 100, \"per\": \"1s\", \"max_in_flight\": 10}");
+        }
+        rule = rule.withRateLimit(RateLimit.parse(LIMIT_READER.convertValue(limit, MAP)));
+      }
+      return rule;
     } catch (IllegalArgumentException invalid) {
       throw new IllegalArgumentException(at + ": " + invalid.getMessage(), invalid);
     }

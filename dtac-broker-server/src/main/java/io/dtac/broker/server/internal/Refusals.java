@@ -21,6 +21,8 @@ final class Refusals {
   static final String REQUEST_GUARD = "request-guard";
   /** The call reached the gate with no caller identity in its context (fail closed). */
   static final String NO_IDENTITY = "no-identity";
+  /** A call over a rate limit ({@link CallLimits}). */
+  static final String RATE_LIMIT = "rate-limit";
 
   private Refusals() {}
 

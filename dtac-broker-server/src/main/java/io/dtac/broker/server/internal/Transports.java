@@ -1,5 +1,6 @@
 package io.dtac.broker.server.internal;
 
+import io.dtac.core.Protocol;
 import io.grpc.ChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.ServerCredentials;
@@ -33,7 +34,7 @@ import org.slf4j.LoggerFactory;
 /**
  * How the broker and its plugins reach each other. On Linux with native epoll, Unix domain
  * sockets in a private directory (mode 0700) that the broker creates and deletes: the broker
- * listens there as well as on TCP, offers the directory to plugins in {@value #ENV_SOCKET_DIR},
+ * listens there as well as on TCP, offers the directory to plugins in {@value Protocol#ENV_UNIX_SOCKET_DIR},
  * and a plugin that understands it answers with a {@code unix} handshake. Plugins that do not
  * (the existing Go plugins, or anything launched where epoll is missing) stay on loopback TCP, so
  * the protocol is unchanged for them. A Unix socket skips the TCP stack: about a third less
@@ -44,13 +45,10 @@ import org.slf4j.LoggerFactory;
 public final class Transports implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Transports.class);
 
-  /** The variable in which the agent offers plugins a directory for their Unix socket. */
-  public static final String ENV_SOCKET_DIR = io.dtac.core.Protocol.ENV_UNIX_SOCKET_DIR;
   /** Longest socket path the kernel takes (sun_path is 108 bytes with its terminator). */
   public static final int MAX_SOCKET_PATH = 107;
-  private static final String UNIX = "unix:";
-  private static final String BROKER_SOCKET = io.dtac.core.Protocol.BROKER_SOCKET;
-  private static final String PREFIX = io.dtac.core.Protocol.RESERVED_PREFIX;
+  /** How the broker's socket directories are named (PREFIX + digits), so stale ones can be found. */
+  private static final String DIR_PREFIX = "dtac-";
 
   private final Path socketDir;
   private final EventLoopGroup group;
@@ -82,7 +80,7 @@ public final class Transports implements AutoCloseable {
     try {
       Path base = parent == null ? Path.of(System.getProperty("java.io.tmpdir")) : parent;
       removeStale(base);
-      dir = Files.createTempDirectory(base, PREFIX);
+      dir = Files.createTempDirectory(base, DIR_PREFIX);
     } catch (IOException | RuntimeException e) {
       LOG.warn("plugins connect over loopback TCP: cannot create a socket directory: {}", e.toString());
       return tcpOnly();
@@ -109,11 +107,11 @@ public final class Transports implements AutoCloseable {
     return socketDir;
   }
 
-  /** {@code base} plus {@value #ENV_SOCKET_DIR} when Unix sockets are offered. */
+  /** {@code base} plus {@value Protocol#ENV_UNIX_SOCKET_DIR} when Unix sockets are offered. */
   public Map<String, String> pluginEnvironment(Map<String, String> base) {
     Map<String, String> env = new LinkedHashMap<>();
     if (unix()) {
-      env.put(ENV_SOCKET_DIR, socketDir.toString());
+      env.put(Protocol.ENV_UNIX_SOCKET_DIR, socketDir.toString());
     }
     env.putAll(base);
     return Map.copyOf(env);
@@ -128,7 +126,7 @@ public final class Transports implements AutoCloseable {
       return null;
     }
     return NettyServerBuilder.forAddress(
-            new DomainSocketAddress(socketDir.resolve(BROKER_SOCKET).toString()), credentials)
+            new DomainSocketAddress(socketDir.resolve(Protocol.BROKER_SOCKET).toString()), credentials)
         .channelType(EpollServerDomainSocketChannel.class)
         .bossEventLoopGroup(group)
         .workerEventLoopGroup(group)
@@ -142,7 +140,7 @@ public final class Transports implements AutoCloseable {
    * socket, and the broker's socket made reachable to it (the socket directory becomes 0711:
    * enterable, not listable; {@code broker.sock} 0666). Any process may then connect to the
    * broker's socket, but only the plugins it launched are identified by it (the kernel names the
-   * caller), so other users' processes get UNAUTHENTICATED. Sets {@value #ENV_SOCKET_DIR} in
+   * caller), so other users' processes get UNAUTHENTICATED. Sets {@value Protocol#ENV_UNIX_SOCKET_DIR} in
    * {@code env} to the plugin's directory. Does nothing without Unix sockets.
    *
    * @throws IOException if the directory cannot be made or given to the user
@@ -152,19 +150,19 @@ public final class Transports implements AutoCloseable {
       return;
     }
     Files.setPosixFilePermissions(socketDir, PosixFilePermissions.fromString("rwx--x--x"));
-    Path broker = socketDir.resolve(BROKER_SOCKET);
+    Path broker = socketDir.resolve(Protocol.BROKER_SOCKET);
     if (Files.exists(broker, LinkOption.NOFOLLOW_LINKS)) {
       Files.setPosixFilePermissions(broker, PosixFilePermissions.fromString("rw-rw-rw-"));
     }
     Path own = Files.createTempDirectory(socketDir, "u" + account.uid() + "-");
     Files.setAttribute(own, "unix:gid", account.gid(), LinkOption.NOFOLLOW_LINKS);
     Files.setAttribute(own, "unix:uid", account.uid(), LinkOption.NOFOLLOW_LINKS);
-    env.put(ENV_SOCKET_DIR, own.toString());
+    env.put(Protocol.ENV_UNIX_SOCKET_DIR, own.toString());
   }
 
   /** The broker address a plugin that connected with {@code info} is given at Register. */
   public String brokerAddressFor(HandshakeParser.ConnectInfo info, String tcpAddress) {
-    return info.unix() && unix() ? UNIX + socketDir.resolve(BROKER_SOCKET) : tcpAddress;
+    return info.unix() && unix() ? Protocol.UNIX_ADDRESS_PREFIX + socketDir.resolve(Protocol.BROKER_SOCKET) : tcpAddress;
   }
 
   /**
@@ -217,8 +215,8 @@ public final class Transports implements AutoCloseable {
    */
   static void removeStale(Path base) {
     try (Stream<Path> dirs = Files.list(base)) {
-      dirs.filter(d -> d.getFileName().toString().matches(PREFIX + "\\d+") && Files.isDirectory(d))
-          .filter(d -> isSocket(d.resolve(BROKER_SOCKET)) && !accepts(d.resolve(BROKER_SOCKET)))
+      dirs.filter(d -> d.getFileName().toString().matches(DIR_PREFIX + "\\d+") && Files.isDirectory(d))
+          .filter(d -> isSocket(d.resolve(Protocol.BROKER_SOCKET)) && !accepts(d.resolve(Protocol.BROKER_SOCKET)))
           .forEach(d -> {
             LOG.info("removing the socket directory {} of a broker that is gone", d);
             deleteTree(d);

@@ -1,5 +1,6 @@
 package io.dtac.broker.server.internal;
 
+import io.dtac.core.internal.Headers;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -58,7 +59,7 @@ class CallPathFuzzTest {
         }
         Metadata headers = new Metadata();
         if (random.nextInt(10) == 0) {
-          headers.put(CallChains.TOKEN_HEADER, Long.toHexString(random.nextLong()));
+          headers.put(Headers.CALL_TOKEN, Long.toHexString(random.nextLong()));
         }
         Status status = broker.callRaw(bytes, headers);
         seen[status.getCode().value()]++;

@@ -1,5 +1,6 @@
 package io.dtac.broker.server.internal;
 
+import io.dtac.core.internal.Headers;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -114,7 +115,7 @@ class CallPathTest {
   @Test
   void aForgedCallTokenIsRefused() {
     Metadata headers = new Metadata();
-    headers.put(CallChains.TOKEN_HEADER, "forged-token");
+    headers.put(Headers.CALL_TOKEN, "forged-token");
     Status s = broker.callRaw(call("Echo", "echo", "read").toByteArray(), headers);
     assertEquals(Status.Code.INVALID_ARGUMENT, s.getCode());
     assertEquals(
@@ -126,7 +127,7 @@ class CallPathTest {
   @Test
   void aCallWithoutCredentialIsUnauthenticatedEvenWithGarbage() throws Exception {
     Metadata headers = new Metadata();
-    headers.put(CallerAuthInterceptor.CREDENTIAL_HEADER, "nope");
+    headers.put(Headers.CREDENTIAL, "nope");
     Status s = broker.callRaw(new byte[] {(byte) 0xff}, headers);
     assertEquals(Status.Code.UNAUTHENTICATED, s.getCode());
   }

@@ -1,5 +1,7 @@
 package io.dtac.broker.server.internal;
 
+import io.dtac.core.Protocol;
+import io.dtac.core.internal.Headers;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -108,7 +110,7 @@ class CallRouterTest {
   private AgentServiceGrpc.AgentServiceBlockingStub stub(String credential) {
     Metadata headers = new Metadata();
     if (credential != null) {
-      headers.put(CallerAuthInterceptor.CREDENTIAL_HEADER, credential);
+      headers.put(Headers.CREDENTIAL, credential);
     }
     return AgentServiceGrpc.newBlockingStub(brokerChannel)
         .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
@@ -145,10 +147,10 @@ class CallRouterTest {
   void targetLearnsTheAuthenticatedCallerAndCannotBeFooled() {
     PluginCallRequest forged =
         call("HelloPlugin", "hello", "read", "").toBuilder()
-            .setRequest(EndpointRequest.newBuilder().putMetadata("dtac-caller", "AdminPlugin").putMetadata("k", "v"))
+            .setRequest(EndpointRequest.newBuilder().putMetadata(Protocol.CALLER_METADATA, "AdminPlugin").putMetadata("k", "v"))
             .build();
     EndpointResponse r = stub(calculatorCredential).callPlugin(forged).getResponse();
-    assertEquals("CalculatorPlugin", r.getMetadataMap().get("dtac-caller"));
+    assertEquals("CalculatorPlugin", r.getMetadataMap().get(Protocol.CALLER_METADATA));
     assertEquals("v", r.getMetadataMap().get("k"));
   }
 
@@ -243,8 +245,8 @@ class CallRouterTest {
         CallerIdentity.asHost(Context.current())
             .call(() -> router.route("HelloPlugin", "hello", "read", EndpointRequest.getDefaultInstance()))
             .get();
-    assertEquals(CallerIdentity.HOST, r.getMetadataMap().get("dtac-caller"));
-    assertEquals("agent>HelloPlugin", r.getMetadataMap().get("dtac-call-chain"));
+    assertEquals(Protocol.HOST_CALLER, r.getMetadataMap().get(Protocol.CALLER_METADATA));
+    assertEquals("agent>HelloPlugin", r.getMetadataMap().get(Protocol.CALL_CHAIN_METADATA));
   }
 
   @Test
@@ -276,10 +278,10 @@ class CallRouterTest {
         broker.put(k, v);
       }
     });
-    assertEquals(Set.of("dtac-caller", "dtac-call-chain", "dtac-call-token"), broker.keySet());
-    assertEquals("CalculatorPlugin", broker.get("dtac-caller"));
-    assertEquals("CalculatorPlugin>HelloPlugin", broker.get("dtac-call-chain"));
-    assertNotEquals("forged", broker.get("dtac-call-token"));
+    assertEquals(Set.of(Protocol.CALLER_METADATA, Protocol.CALL_CHAIN_METADATA, Protocol.CALL_TOKEN), broker.keySet());
+    assertEquals("CalculatorPlugin", broker.get(Protocol.CALLER_METADATA));
+    assertEquals("CalculatorPlugin>HelloPlugin", broker.get(Protocol.CALL_CHAIN_METADATA));
+    assertNotEquals("forged", broker.get(Protocol.CALL_TOKEN));
     assertEquals("kept", seen.get("dtacx-kept"));
   }
 }

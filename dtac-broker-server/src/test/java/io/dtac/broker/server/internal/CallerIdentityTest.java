@@ -1,5 +1,6 @@
 package io.dtac.broker.server.internal;
 
+import io.dtac.core.Protocol;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -71,7 +72,7 @@ class CallerIdentityTest {
     InProcessBroker broker = new InProcessBroker(PolicyEngine.fixed(DENY_ALL), file);
     try {
       broker.plugins.add("SecretPlugin", "read:secret");
-      assertEquals("agent", broker.hostCall("SecretPlugin", "secret", "read").getMetadataOrThrow("dtac-caller"));
+      assertEquals("agent", broker.hostCall("SecretPlugin", "secret", "read").getMetadataOrThrow(Protocol.CALLER_METADATA));
       assertEquals(1, broker.plugins.calls("SecretPlugin"));
     } finally {
       broker.close();
@@ -83,7 +84,7 @@ class CallerIdentityTest {
 
   @Test
   void brokerMetadataKeysAreRecognisedInAnyCase() {
-    for (String key : new String[] {"dtac-caller", "DTAC-CALLER", "Dtac-Call-Token", "dTaC-x"}) {
+    for (String key : new String[] {Protocol.CALLER_METADATA, "DTAC-CALLER", "Dtac-Call-Token", "dTaC-x"}) {
       assertTrue(CallerIdentity.isReservedMetadataKey(key), key);
     }
     for (String key : new String[] {"dtac", "dtacx-caller", "x-dtac-caller", ""}) {

@@ -1,5 +1,6 @@
 package io.dtac.broker.server.internal;
 
+import io.dtac.core.internal.Headers;
 import io.dtac.broker.api.EndpointRequestMessage;
 import io.dtac.broker.api.EndpointResponse;
 import io.dtac.broker.api.EndpointResponseMessage;
@@ -117,7 +118,7 @@ final class GuardedBroker implements AutoCloseable {
   /** Sends {@code message} as Caller with {@code extra} headers; answers the status (OK on success). */
   Status callRaw(byte[] message, Metadata extra) {
     Metadata headers = new Metadata();
-    headers.put(CallerAuthInterceptor.CREDENTIAL_HEADER, credential);
+    headers.put(Headers.CREDENTIAL, credential);
     headers.merge(extra);
     return callRawWith(message, headers);
   }

@@ -1,5 +1,6 @@
 package io.dtac.broker.server.internal;
 
+import io.dtac.core.internal.Headers;
 import io.dtac.broker.api.AgentServiceGrpc;
 import io.dtac.broker.api.EndpointRequest;
 import io.dtac.broker.api.EndpointResponse;
@@ -78,7 +79,7 @@ final class InProcessBroker implements AutoCloseable {
       return s;
     }
     Metadata headers = new Metadata();
-    headers.put(CallerAuthInterceptor.CREDENTIAL_HEADER, credential);
+    headers.put(Headers.CREDENTIAL, credential);
     return s.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
   }
 

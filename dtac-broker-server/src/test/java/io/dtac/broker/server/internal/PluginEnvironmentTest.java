@@ -1,5 +1,6 @@
 package io.dtac.broker.server.internal;
 
+import io.dtac.core.Protocol;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
@@ -11,7 +12,7 @@ class PluginEnvironmentTest {
   private static final Map<String, String> AGENT = Map.of(
       "PATH", "/usr/bin", "LANG", "C.UTF-8", "LC_TIME", "C", "HOME", "/root",
       "DTAC_HOME", "/root/.dtac", "AWS_SECRET_ACCESS_KEY", "s3cr3t", "DTAC_BROKER_CREDENTIAL", "old",
-      "DTAC_TLS_KEY", "-----BEGIN PRIVATE KEY-----");
+      Protocol.ENV_TLS_KEY, "-----BEGIN PRIVATE KEY-----");
 
   @Test
   void theAgentsOtherVariablesAreNotInherited() {
@@ -19,18 +20,18 @@ class PluginEnvironmentTest {
     assertFalse(env.containsKey("DTAC_HOME"), env.toString());
     assertFalse(env.containsKey("AWS_SECRET_ACCESS_KEY"), env.toString());
     assertFalse(env.containsKey("DTAC_BROKER_CREDENTIAL"), env.toString());
-    assertFalse(env.containsKey("DTAC_TLS_KEY"), env.toString());
+    assertFalse(env.containsKey(Protocol.ENV_TLS_KEY), env.toString());
     assertEquals("/usr/bin", env.get("PATH"));
     assertEquals("C", env.get("LC_TIME"));
   }
 
   @Test
   void theProtocolsVariablesAreSet() {
-    Map<String, String> env = PluginEnvironment.of(AGENT, Map.of("DTAC_UNIX_SOCKET_DIR", "/tmp/dtac-1"), null);
-    assertEquals("true", env.get("DTAC_PLUGINS"));
-    assertEquals("true", env.get("DTAC_WATCH_STDIN"));
-    assertEquals(Long.toString(ProcessHandle.current().pid()), env.get("DTAC_AGENT_PID"));
-    assertEquals("/tmp/dtac-1", env.get("DTAC_UNIX_SOCKET_DIR"));
+    Map<String, String> env = PluginEnvironment.of(AGENT, Map.of(Protocol.ENV_UNIX_SOCKET_DIR, "/tmp/dtac-1"), null);
+    assertEquals("true", env.get(Protocol.ENV_PLUGINS));
+    assertEquals("true", env.get(Protocol.ENV_WATCH_STDIN));
+    assertEquals(Long.toString(ProcessHandle.current().pid()), env.get(Protocol.ENV_AGENT_PID));
+    assertEquals("/tmp/dtac-1", env.get(Protocol.ENV_UNIX_SOCKET_DIR));
   }
 
   @Test

@@ -1,5 +1,6 @@
 package io.dtac.broker.server.internal;
 
+import io.dtac.core.Protocol;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -75,7 +76,7 @@ class PolicyEnforcementTest {
   void allowedCallReachesTheTarget() {
     EndpointResponse r = call(calculator, "HelloPlugin", "read", "hello");
     assertEquals("HelloPlugin", r.getMetadataOrThrow("served-by"));
-    assertEquals("CalculatorPlugin", r.getMetadataOrThrow("dtac-caller"));
+    assertEquals("CalculatorPlugin", r.getMetadataOrThrow(Protocol.CALLER_METADATA));
   }
 
   @Test
@@ -143,13 +144,13 @@ class PolicyEnforcementTest {
         AgentServiceImpl.list(broker.plugins.registry).getPluginsList());
     EndpointResponse r =
         broker.hostCall("SecretPlugin", "secret", "read");
-    assertEquals("agent", r.getMetadataOrThrow("dtac-caller"));
+    assertEquals("agent", r.getMetadataOrThrow(Protocol.CALLER_METADATA));
   }
 
   @Test
   void policyDecisionsUseTheCallerFromTheCredentialNotFromTheRequest() {
     EndpointRequest forged =
-        EndpointRequest.newBuilder().putMetadata("dtac-caller", "CalculatorPlugin").build();
+        EndpointRequest.newBuilder().putMetadata(Protocol.CALLER_METADATA, "CalculatorPlugin").build();
     StatusRuntimeException e =
         assertThrows(StatusRuntimeException.class, () -> broker.stub(intruder).callPlugin(
             PluginCallRequest.newBuilder().setPluginName("HelloPlugin").setMethod("hello")

@@ -1,5 +1,6 @@
 package io.dtac.broker.server.internal;
 
+import io.dtac.core.Protocol;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -115,7 +116,7 @@ class PolicyEngineTest {
   void aPluginIdentityIsDecidedByThePolicyWhateverItsName() {
     try (PolicyEngine engine =
         PolicyEngine.fixed(AccessPolicy.builder().defaultEffect(AccessPolicy.Effect.DENY).build())) {
-      AccessPolicy.Decision d = engine.decide(CallerIdentity.plugin(CallerIdentity.HOST), "B", "read", "x");
+      AccessPolicy.Decision d = engine.decide(CallerIdentity.plugin(Protocol.HOST_CALLER), "B", "read", "x");
       assertFalse(d.allowed(), "a plugin called 'agent' is not the host");
       assertEquals("default", d.ruleId());
     }

@@ -1,5 +1,6 @@
 package io.dtac.broker.server.internal;
 
+import io.dtac.core.internal.Headers;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -41,7 +42,7 @@ class RefusalAuditTest {
 
   private static Metadata forgedToken() {
     Metadata headers = new Metadata();
-    headers.put(CallChains.TOKEN_HEADER, "forged-token");
+    headers.put(Headers.CALL_TOKEN, "forged-token");
     return headers;
   }
 
