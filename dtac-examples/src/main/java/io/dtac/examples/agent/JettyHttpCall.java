@@ -105,11 +105,31 @@ final class JettyHttpCall implements HttpCall {
 
   @Override
   public void respond(int status, byte[] body) throws IOException {
+    consumeUnreadBody();
     response.setStatus(status);
     response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
     try (Blocker.Callback written = Blocker.callback()) {
       response.write(true, ByteBuffer.wrap(body), written);
       written.block();
+    }
+  }
+
+  /**
+   * Takes in what has arrived of a body the route did not read (a 401, a 404, a 405: any refusal
+   * that never needed it), without waiting for the rest. If the body is not whole, the answer says
+   * {@code Connection: close}: Jetty would otherwise close the connection after an answer that had
+   * promised to keep it, and the client's next request on it would find it gone. Never blocks on a
+   * slow sender.
+   */
+  private void consumeUnreadBody() {
+    if (this.body != null) {
+      if (this.body.ended) {
+        return;
+      }
+      this.body.close();
+    }
+    if (!request.consumeAvailable()) {
+      response.getHeaders().put(HttpHeader.CONNECTION, "close");
     }
   }
 

@@ -306,6 +306,21 @@ class JettyHttpsServerTest {
   }
 
   @Test
+  void anAnswerBeforeABodyHasArrivedWholeClosesTheConnectionAndSaysSo() throws Exception {
+    // A route that refuses without reading the body (a 401, say): the client must not be promised
+    // a connection that the server then closes under its next request.
+    start(limits().build(), call -> ResponseWriter.send(call, 401, "text/plain", new byte[] {'n'}));
+    String partial = exchange(tls(),
+        "POST /x HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n\r\n" + "x".repeat(10));
+    assertTrue(partial.startsWith("HTTP/1.1 401 "), partial);
+    assertTrue(partial.contains("\r\nConnection: close\r\n"), partial);
+    SSLSocket whole = tls();
+    String two = exchange(whole, "POST /x HTTP/1.1\r\nHost: localhost\r\nContent-Length: 3\r\n\r\nabc"
+        + "GET /x HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    assertEquals(2, two.split("HTTP/1.1 401 ", -1).length - 1, "both requests answered on one connection: " + two);
+  }
+
+  @Test
   void refusalsOfTheServerItselfAreJson() throws Exception {
     start(limits().build(), JettyHttpsServerTest::echoSize);
     String tooLarge = exchange(tls(), "GET /x HTTP/1.1\r\nHost: localhost\r\nX-Big: "
