@@ -20,6 +20,8 @@ final class Agent implements AutoCloseable {
   private final RestGateway gateway;
   private final AgentObservability observability;
   private final AtomicBoolean closed = new AtomicBoolean();
+  /** Set once the broker has loaded every plugin: the gateway routes requests from then on. */
+  private final AtomicBoolean ready = new AtomicBoolean();
 
   /**
    * Configures an agent without starting anything.
@@ -57,13 +59,16 @@ final class Agent implements AutoCloseable {
             .sslContext(certificate.serverContext())
             .port(port)
             .maxBodyBytes(config.maxBodyBytes())
-            .threads(config.threads())
+            .limits(config.gatewayLimits())
+            .readiness(ready::get)
             .openTelemetry(observability.openTelemetry())
             .build();
   }
 
   /**
    * Binds the gateway, then launches the plugins; returns when each plugin is RUNNING or FAILED.
+   * Until then the gateway answers every request but {@code GET /health} with 503 (the agent is
+   * starting), never with a 404 for a plugin still loading.
    *
    * @throws IOException if the port cannot be bound or the plugin directory read; nothing is
    *     left running then
@@ -73,6 +78,7 @@ final class Agent implements AutoCloseable {
       gateway.start();
       observability.start();
       broker.start();
+      ready.set(true);
     } catch (IOException | RuntimeException e) {
       close();
       throw e;

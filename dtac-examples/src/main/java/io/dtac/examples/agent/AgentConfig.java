@@ -34,7 +34,13 @@ import java.util.regex.Pattern;
  *   "max_body_bytes": 1048576,         // larger request bodies are 413
  *   "call_timeout": "30s",             // a plugin call's deadline; longer is 504
  *   "handshake_timeout": "30s",        // how long a plugin may take to start
- *   "threads": 16,                     // requests served at once
+ *   "threads": 16,                     // requests served at once (the REST gateway's request slots)
+ *   "max_requests_per_client": 8,      // of those, at most this many for one client (default: half)
+ *   "max_connections": 1024,           // open HTTPS connections in all
+ *   "max_connections_per_client": 256, // open HTTPS connections from one IP address
+ *   "header_timeout": "10s",           // to a request's complete headers (from accept or the last answer)
+ *   "request_timeout": "30s",          // from a request's first byte to the end of its body
+ *   "idle_timeout": "30s",             // silence on a connection while a body is read or an answer written
  *   "access_policy_file": "policy.yaml", // who may call whom (JSON or YAML); reloaded on change
  *   "tls": true,                       // TLS between agent and plugins (default: the broker's)
  *   "metrics_port": 9464,              // GET /metrics (Prometheus) on 127.0.0.1 (default: none)
@@ -62,13 +68,14 @@ final class AgentConfig {
   static final long DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
   static final Duration DEFAULT_CALL_TIMEOUT = Duration.ofSeconds(30);
   static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(30);
-  static final int DEFAULT_THREADS = 16;
 
   private static final ObjectMapper JSON =
       new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
   private static final Set<String> KEYS =
       Set.of("port", "plugins_dir", "max_body_bytes", "call_timeout", "handshake_timeout",
-          "threads", "plugins", "access_policy_file", "tls", "metrics_port", "rate_limits", "logs");
+          "threads", "plugins", "access_policy_file", "tls", "metrics_port", "rate_limits", "logs",
+          "max_requests_per_client", "max_connections", "max_connections_per_client",
+          "header_timeout", "request_timeout", "idle_timeout");
   private static final Set<String> PLUGIN_KEYS = Set.of("enabled", "root_path", "sha256", "config", "user", "group");
   private static final Pattern DURATION = Pattern.compile("([0-9]{1,9})(ms|s|m|h|d)");
 
@@ -77,7 +84,7 @@ final class AgentConfig {
   private final long maxBodyBytes;
   private final Duration callTimeout;
   private final Duration handshakeTimeout;
-  private final int threads;
+  private final GatewayLimits gatewayLimits;
   private final List<PluginConfig> plugins;
   private Optional<Path> accessPolicyFile = Optional.empty();
   /** null: the broker's default (TLS only where the kernel cannot attest callers). */
@@ -93,21 +100,21 @@ final class AgentConfig {
       long maxBodyBytes,
       Duration callTimeout,
       Duration handshakeTimeout,
-      int threads,
+      GatewayLimits gatewayLimits,
       List<PluginConfig> plugins) {
     this.port = port;
     this.pluginsDir = pluginsDir;
     this.maxBodyBytes = maxBodyBytes;
     this.callTimeout = callTimeout;
     this.handshakeTimeout = handshakeTimeout;
-    this.threads = threads;
+    this.gatewayLimits = gatewayLimits;
     this.plugins = List.copyOf(plugins);
   }
 
   /** The configuration without a file. */
   static AgentConfig defaults() {
     return new AgentConfig(OptionalInt.empty(), Optional.empty(), DEFAULT_MAX_BODY_BYTES,
-        DEFAULT_CALL_TIMEOUT, DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_THREADS, List.of());
+        DEFAULT_CALL_TIMEOUT, DEFAULT_HANDSHAKE_TIMEOUT, GatewayLimits.defaults(), List.of());
   }
 
   /**
@@ -151,7 +158,7 @@ final class AgentConfig {
     Duration handshake = root.has("handshake_timeout")
         ? duration(where + ": handshake_timeout", text(where, root, "handshake_timeout"))
         : DEFAULT_HANDSHAKE_TIMEOUT;
-    int threads = root.has("threads") ? (int) integer(where, root, "threads", 1, 1024) : DEFAULT_THREADS;
+    GatewayLimits gatewayLimits = gatewayLimits(where, root);
     List<PluginConfig> plugins = new ArrayList<>();
     if (root.has("plugins")) {
       JsonNode all = root.get("plugins");
@@ -163,7 +170,7 @@ final class AgentConfig {
         plugins.add(plugin(where + ": plugins." + e.getKey(), e.getKey(), e.getValue()));
       }
     }
-    AgentConfig config = new AgentConfig(port, pluginsDir, maxBody, call, handshake, threads, plugins);
+    AgentConfig config = new AgentConfig(port, pluginsDir, maxBody, call, handshake, gatewayLimits, plugins);
     if (root.has("access_policy_file")) {
       config.accessPolicyFile = Optional.of(
           file.toAbsolutePath().getParent().resolve(text(where, root, "access_policy_file")).normalize());
@@ -206,6 +213,37 @@ final class AgentConfig {
   /** TLS between agent and plugins as configured; empty: the broker's default. */
   java.util.Optional<Boolean> tls() {
     return java.util.Optional.ofNullable(tls);
+  }
+
+  private static GatewayLimits gatewayLimits(String where, JsonNode root) {
+    GatewayLimits.Builder b = GatewayLimits.builder();
+    if (root.has("threads")) {
+      b.threads((int) integer(where, root, "threads", 1, GatewayLimits.MAX_THREADS));
+    }
+    if (root.has("max_requests_per_client")) {
+      b.maxRequestsPerClient((int) integer(where, root, "max_requests_per_client", 1, GatewayLimits.MAX_THREADS));
+    }
+    if (root.has("max_connections")) {
+      b.maxConnections((int) integer(where, root, "max_connections", 1, GatewayLimits.MAX_CONNECTIONS));
+    }
+    if (root.has("max_connections_per_client")) {
+      b.maxConnectionsPerClient(
+          (int) integer(where, root, "max_connections_per_client", 1, GatewayLimits.MAX_CONNECTIONS));
+    }
+    if (root.has("header_timeout")) {
+      b.headerTimeout(duration(where + ": header_timeout", text(where, root, "header_timeout")));
+    }
+    if (root.has("request_timeout")) {
+      b.requestTimeout(duration(where + ": request_timeout", text(where, root, "request_timeout")));
+    }
+    if (root.has("idle_timeout")) {
+      b.idleTimeout(duration(where + ": idle_timeout", text(where, root, "idle_timeout")));
+    }
+    try {
+      return b.build();
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
+    }
   }
 
   private static PluginConfig plugin(String where, String stem, JsonNode node) {
@@ -330,7 +368,12 @@ final class AgentConfig {
   }
 
   int threads() {
-    return threads;
+    return gatewayLimits.threads();
+  }
+
+  /** The REST gateway's limits: request slots, connections, timeouts. */
+  GatewayLimits gatewayLimits() {
+    return gatewayLimits;
   }
 
   private static Optional<RateLimit> rateLimit(String at, JsonNode node) {

@@ -2,7 +2,7 @@ package io.dtac.examples.agent;
 
 /**
  * A running HTTPS server that hands every request to the gateway as an {@link HttpCall}: the seam
- * that keeps the server ({@link JdkHttpsServer} today) replaceable without touching the routes.
+ * that keeps the server ({@link JettyHttpsServer} today) replaceable without touching the routes.
  */
 interface GatewayServer {
   /** The port it listens on (the chosen one when it was asked for port 0). */

@@ -8,7 +8,7 @@ import java.util.Map;
 /**
  * One HTTP request and its answer, as the gateway's routes see it: the seam between them and the
  * HTTP server. No server type shows through, so a new server (see {@link GatewayServer}) needs a
- * new adapter, like {@link JdkHttpCall}, and no change to the routes.
+ * new adapter, like {@link JettyHttpCall}, and no change to the routes.
  *
  * <p>Used by one thread, the one serving the request. The server ends the exchange after the
  * gateway's handler returns, whether or not it answered.

@@ -14,6 +14,9 @@ import java.util.Objects;
 final class HttpError extends Exception {
   private static final long serialVersionUID = 1L;
 
+  /** The header of an answer that asks the client to come back in a second (a 429 or a 503). */
+  static final Map<String, String> RETRY_SOON = Map.of("Retry-After", "1");
+
   private final int status;
   private final transient Map<String, String> headers;
 
@@ -28,6 +31,11 @@ final class HttpError extends Exception {
     }
     this.status = status;
     this.headers = Map.copyOf(headers);
+  }
+
+  /** {@code status} with {@link #RETRY_SOON}: the refusal is of the moment, not of the request. */
+  static HttpError retrySoon(int status, String message) {
+    return new HttpError(status, message, RETRY_SOON);
   }
 
   /**

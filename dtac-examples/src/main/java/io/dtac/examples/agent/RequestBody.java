@@ -1,6 +1,7 @@
 package io.dtac.examples.agent;
 
 import java.io.IOException;
+import java.net.SocketTimeoutException;
 import java.util.Map;
 
 /**
@@ -18,8 +19,9 @@ final class RequestBody {
    * The whole body of {@code call}.
    *
    * @throws HttpError 400 (a {@code Content-Length} that is not a number, a body that cannot be
-   *     read, malformed JSON under a JSON {@code Content-Type}) or 413 (larger than the limit; the
-   *     connection is closed after the answer)
+   *     read, malformed JSON under a JSON {@code Content-Type}), 408 (the body did not arrive in
+   *     time: the server's read timed out) or 413 (larger than the limit); after a 408 or a 413
+   *     the connection is closed
    */
   byte[] read(HttpCall call) throws HttpError {
     String declared = call.requestHeader("Content-Length");
@@ -35,6 +37,9 @@ final class RequestBody {
     byte[] body;
     try {
       body = call.requestBody().readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
+    } catch (SocketTimeoutException e) {
+      // The rest of the body may still come: the connection is no use for another request.
+      throw new HttpError(408, e.getMessage(), Map.of("Connection", "close"));
     } catch (IOException e) {
       throw new HttpError(400, "could not read the request body: " + e.getMessage());
     }

@@ -1,6 +1,7 @@
 package io.dtac.examples.agent;
 
 import java.io.IOException;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -10,6 +11,10 @@ import org.slf4j.LoggerFactory;
  * Each method returns the status sent, for the access log. Stateless.
  */
 final class ResponseWriter {
+  /** The headers every answer carries, also those the HTTP server makes itself. */
+  static final Map<String, String> EVERY_ANSWER =
+      Map.of("X-Content-Type-Options", "nosniff", "Cache-Control", "no-store");
+
   private static final Logger LOG = LoggerFactory.getLogger(ResponseWriter.class);
 
   private ResponseWriter() {}
@@ -19,8 +24,7 @@ final class ResponseWriter {
     if (contentType != null) {
       call.setResponseHeader("Content-Type", contentType);
     }
-    call.setResponseHeader("X-Content-Type-Options", "nosniff");
-    call.setResponseHeader("Cache-Control", "no-store");
+    EVERY_ANSWER.forEach(call::setResponseHeader);
     try {
       call.respond(status, body);
     } catch (IOException e) {

@@ -8,6 +8,7 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,28 +24,43 @@ import org.slf4j.LoggerFactory;
  *       unauthenticated caller learns nothing about the routes but a 401 ({@link GatewayRouter}).
  *   <li>Under {@code /admin}, {@link AdminRoutes} loads, unloads and reloads plugins and reloads
  *       the access policy; every admin route needs a token.
+ *   <li>{@code GET /health} tells whether the agent is live and ready ({@link HealthRoute}).
  *   <li>Every error is {@code {"error": "...", "status": N}} ({@link HttpError}).
  * </ul>
  *
- * <p>This class wires those parts to a {@link GatewayServer} ({@link JdkHttpsServer}, on a fixed
- * pool of threads) and owns what holds for every request: it is admitted unless the gateway is
- * closing, answered whatever fails (a bug is a logged 500), and written to the access log once
+ * <p>This class wires those parts to a {@link GatewayServer} ({@link JettyHttpsServer}, which
+ * bounds connections and their time as {@link GatewayLimits} say) and owns what holds for every
+ * request: until the agent is ready (its {@link Builder#readiness readiness} says so) it is
+ * answered 503 with {@code Retry-After}; it is admitted unless the gateway is closing; it takes one
+ * of the {@link RequestSlots} (its client's fair share of {@code threads}) or is refused at once;
+ * it is answered whatever fails (a bug is a logged 500), and written to the access log once
  * (method, path, status, time; never a token or a query string). A plugin call blocks one pool
  * thread until it answers or its deadline passes. {@link #start()} once; {@link #close()} is
  * idempotent and waits a grace period for requests in flight.
  */
 final class RestGateway implements AutoCloseable {
+  /** What a request gets while the gateway closes. */
+  static final String STOPPING_MESSAGE = "the agent is shutting down";
+
   private static final Logger LOG = LoggerFactory.getLogger(RestGateway.class);
 
   private final Builder config;
+  private final GatewayLimits limits;
+  private final BearerAuth auth;
   private final GatewayRouter router;
+  private final RequestSlots slots;
   private final GatewayTracing tracing;
   private final InFlightRequests inFlight = new InFlightRequests();
   private volatile GatewayServer server;
+  /** Latched: once the readiness check has said yes, it is not asked again. */
+  private volatile boolean ready;
 
-  private RestGateway(Builder b) {
+  private RestGateway(Builder b, GatewayLimits limits) {
     this.config = b;
-    this.router = new GatewayRouter(b.backend, new BearerAuth(b.tokens), new RequestBody(b.maxBodyBytes));
+    this.limits = limits;
+    this.auth = new BearerAuth(b.tokens);
+    this.router = new GatewayRouter(b.backend, auth, new RequestBody(b.maxBodyBytes));
+    this.slots = new RequestSlots(limits.threads(), limits.maxRequestsPerClient());
     this.tracing = new GatewayTracing(b.openTelemetry);
   }
 
@@ -64,8 +80,8 @@ final class RestGateway implements AutoCloseable {
       if (server != null || inFlight.isClosed()) {
         throw new IllegalStateException("RestGateway.start() may be called once, before close()");
       }
-      server = JdkHttpsServer.start(new InetSocketAddress(config.bindAddress, config.port),
-          config.sslContext, config.threads, config.maxBodyBytes, this::handle);
+      server = JettyHttpsServer.start(new InetSocketAddress(config.bindAddress, config.port),
+          config.sslContext, limits, this::handle);
     }
     LOG.info("REST gateway listening on https://{}:{}", config.bindAddress.getHostAddress(), port());
     return this;
@@ -114,11 +130,18 @@ final class RestGateway implements AutoCloseable {
   /** Answers {@code call} whatever fails; returns the status sent. */
   private int serve(HttpCall call) {
     int status = 500;
-    if (!inFlight.enter()) {
-      status = ResponseWriter.error(call, new HttpError(503, "the agent is shutting down"));
+    if (HealthRoute.matches(call.path())) {
+      status = health(call);
+    } else if (!inFlight.enter()) {
+      status = ResponseWriter.error(call, new HttpError(503, STOPPING_MESSAGE));
     } else {
       try {
-        status = router.serve(call);
+        if (!isReady()) {
+          throw HealthRoute.starting();
+        }
+        try (RequestSlots.Slot slot = slots.enter(clientOf(call))) {
+          status = router.serve(call);
+        }
       } catch (HttpError e) {
         status = ResponseWriter.error(call, e);
       } catch (PluginCallException e) {
@@ -133,6 +156,33 @@ final class RestGateway implements AutoCloseable {
     return status;
   }
 
+  private int health(HttpCall call) {
+    HealthRoute.State state = inFlight.isClosed() ? HealthRoute.State.STOPPING
+        : isReady() ? HealthRoute.State.READY : HealthRoute.State.STARTING;
+    try {
+      return ResponseWriter.json(call, HealthRoute.answer(call.method(), state));
+    } catch (HttpError e) {
+      return ResponseWriter.error(call, e);
+    }
+  }
+
+  private boolean isReady() {
+    if (!ready && config.readiness.getAsBoolean()) {
+      ready = true;
+    }
+    return ready;
+  }
+
+  /**
+   * Whose share of the slots a request takes: its bearer token's when valid (a token is a client,
+   * wherever it connects from), else its address's.
+   */
+  private String clientOf(HttpCall call) {
+    return auth.verify(call) == BearerTokens.Verdict.VALID
+        ? "token " + call.requestHeader(BearerAuth.HEADER)
+        : "address " + call.remoteAddress();
+  }
+
   /** Configures a {@link RestGateway}; {@link #build()} validates. */
   static final class Builder {
     private GatewayBackend backend;
@@ -141,7 +191,9 @@ final class RestGateway implements AutoCloseable {
     private InetAddress bindAddress = InetAddress.getLoopbackAddress();
     private int port = 8180;
     private long maxBodyBytes = 1024 * 1024;
-    private int threads = 16;
+    private Integer threads;
+    private GatewayLimits limits;
+    private BooleanSupplier readiness = () -> true;
     private Duration shutdownGrace = Duration.ofSeconds(5);
     private OpenTelemetry openTelemetry = OpenTelemetry.noop();
 
@@ -180,9 +232,28 @@ final class RestGateway implements AutoCloseable {
       return this;
     }
 
-    /** Requests served at once (each blocks a thread while its plugin works). Default 16. */
+    /**
+     * Requests served at once (each blocks a thread while its plugin works), every other limit at
+     * its default: a shorthand for {@link #limits}, not to be combined with it. Default 16.
+     */
     Builder threads(int threads) {
       this.threads = threads;
+      return this;
+    }
+
+    /** Connections, request slots and timeouts. Default {@link GatewayLimits#defaults()}. */
+    Builder limits(GatewayLimits limits) {
+      this.limits = Objects.requireNonNull(limits, "limits");
+      return this;
+    }
+
+    /**
+     * Whether the agent is ready to route requests; until it says so, every request but {@code GET
+     * /health} is answered 503 with {@code Retry-After}. Asked on request threads until it first
+     * answers true, never after. Default: ready at once.
+     */
+    Builder readiness(BooleanSupplier readiness) {
+      this.readiness = Objects.requireNonNull(readiness, "readiness");
       return this;
     }
 
@@ -209,13 +280,16 @@ final class RestGateway implements AutoCloseable {
       if (maxBodyBytes < 0) {
         throw new IllegalArgumentException("maxBodyBytes must not be negative, got " + maxBodyBytes);
       }
-      if (threads < 1) {
-        throw new IllegalArgumentException("threads must be at least 1, got " + threads);
+      if (threads != null && limits != null) {
+        throw new IllegalArgumentException("set threads in the GatewayLimits given to limits(), not both");
       }
       if (shutdownGrace.isNegative()) {
         throw new IllegalArgumentException("shutdownGrace must not be negative, got " + shutdownGrace);
       }
-      return new RestGateway(this);
+      GatewayLimits l = limits != null ? limits
+          : threads != null ? GatewayLimits.builder().threads(threads).build()
+          : GatewayLimits.defaults();
+      return new RestGateway(this, l);
     }
   }
 }

@@ -62,6 +62,37 @@ class AgentConfigTest {
   }
 
   @Test
+  void theGatewaysLimitsAreReadAndDefaultSafely() throws IOException {
+    GatewayLimits l = AgentConfig.read(write("{\"threads\": 6, \"max_requests_per_client\": 2,"
+        + " \"max_connections\": 300, \"max_connections_per_client\": 50, \"header_timeout\": \"5s\","
+        + " \"request_timeout\": \"1m\", \"idle_timeout\": \"20s\"}")).gatewayLimits();
+    assertEquals(6, l.threads());
+    assertEquals(2, l.maxRequestsPerClient());
+    assertEquals(300, l.maxConnections());
+    assertEquals(50, l.maxConnectionsPerClient());
+    assertEquals(Duration.ofSeconds(5), l.headerTimeout());
+    assertEquals(Duration.ofMinutes(1), l.requestTimeout());
+    assertEquals(Duration.ofSeconds(20), l.idleTimeout());
+    GatewayLimits d = AgentConfig.read(write("{\"threads\": 5}")).gatewayLimits();
+    assertEquals(3, d.maxRequestsPerClient(), "half of threads, rounded up");
+    assertEquals(GatewayLimits.DEFAULT_MAX_CONNECTIONS, d.maxConnections());
+    assertEquals(GatewayLimits.DEFAULT_HEADER_TIMEOUT, d.headerTimeout());
+    assertEquals(GatewayLimits.defaults().threads(), AgentConfig.defaults().gatewayLimits().threads());
+  }
+
+  @Test
+  void limitsThatCannotHoldTogetherNameTheirKeys() throws IOException {
+    assertTrue(error("{\"threads\": 4, \"max_requests_per_client\": 5}")
+        .contains("max_requests_per_client must be from 1 to 4 (at most threads), got 5"));
+    assertTrue(error("{\"max_connections\": 10}")
+        .contains("max_connections_per_client must be from 1 to 10 (at most max_connections), got 256"));
+    assertTrue(error("{\"header_timeout\": \"1m\"}")
+        .contains("header_timeout (60000 ms) must not be longer than request_timeout (30000 ms)"));
+    assertTrue(error("{\"idle_timeout\": \"0s\"}").contains("idle_timeout must be positive"));
+    assertTrue(error("{\"max_connections\": 0}").contains("'max_connections' must be an integer from 1"));
+  }
+
+  @Test
   void accessPolicyFileIsRelativeToTheConfigFileAndTlsCanBeTurnedOff() throws IOException {
     AgentConfig c = AgentConfig.read(write("{\"access_policy_file\": \"policy.yaml\", \"tls\": false}"));
     assertEquals(tmp.resolve("policy.yaml"), c.accessPolicyFile().orElseThrow());

@@ -198,6 +198,15 @@ final class AgentProcess implements AutoCloseable {
 
   /** An HTTP/1.1 client trusting only the certificate in this agent's DTAC_HOME. */
   HttpClient client() throws Exception {
+    return HttpClient.newBuilder()
+        .sslContext(sslContext())
+        .version(HttpClient.Version.HTTP_1_1)
+        .connectTimeout(Duration.ofSeconds(10))
+        .build();
+  }
+
+  /** TLS trusting only the certificate in this agent's DTAC_HOME. */
+  SSLContext sslContext() throws Exception {
     Certificate cert;
     try (InputStream in = Files.newInputStream(home.resolve("tls").resolve("cert.pem"))) {
       cert = CertificateFactory.getInstance("X.509").generateCertificate(in);
@@ -209,11 +218,7 @@ final class AgentProcess implements AutoCloseable {
     tmf.init(trust);
     SSLContext tls = SSLContext.getInstance("TLS");
     tls.init(null, tmf.getTrustManagers(), null);
-    return HttpClient.newBuilder()
-        .sslContext(tls)
-        .version(HttpClient.Version.HTTP_1_1)
-        .connectTimeout(Duration.ofSeconds(10))
-        .build();
+    return tls;
   }
 
   /** The processes it started (its plugins), now; not the plugins' guards (see ProcessGroupGuard). */

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
@@ -56,6 +57,21 @@ class RequestBodyTest {
         () -> BODIES.read(new MemoryCall("POST", "/plugins/x/y").body(broken)));
     assertEquals(400, e.status());
     assertEquals("could not read the request body: connection reset", e.getMessage());
+  }
+
+  @Test
+  void bodyWhoseReadTimedOutIs408AndClosesTheConnection() {
+    InputStream slow = new InputStream() {
+      @Override
+      public int read() throws IOException {
+        throw new SocketTimeoutException("the request did not arrive whole within 30000 ms");
+      }
+    };
+    HttpError e = assertThrows(HttpError.class,
+        () -> BODIES.read(new MemoryCall("POST", "/plugins/x/y").body(slow)));
+    assertEquals(408, e.status());
+    assertEquals("the request did not arrive whole within 30000 ms", e.getMessage());
+    assertEquals("close", e.headers().get("Connection"));
   }
 
   @Test
