@@ -39,6 +39,26 @@ class OrphanIT {
         "(trap '' HUP TERM; sleep 600) &",
         "DTAC_WATCH_STDIN=false " + Fixtures.javaCommand(TestPlugin.class.getName(), "Legacy") + " </dev/null",
         "wait"));
+    Map<String, Long> pids = killAgentAndAwaitNoOrphans(plugins, 2);
+    assertTrue(pids.containsKey("Legacy"), pids.toString());
+  }
+
+  @Test
+  void anUpstreamStylePluginThatIgnoresStdinIsGoneToo() throws Exception {
+    Path plugins = ExamplePlugins.copyTo(tmp, "hello.plugin");
+    // The upstream broker feature's client, in Python: no stdin watch at all (skipped without Python's grpc).
+    PythonPlugins.upstream(plugins, tmp.resolve("upstream-build"));
+    Map<String, Long> pids = killAgentAndAwaitNoOrphans(plugins, 2);
+    assertTrue(pids.containsKey("UpstreamPlugin"), pids.toString());
+  }
+
+  /**
+   * Starts an agent JVM over {@code plugins}, waits for its {@code expected} plugins, kills it
+   * with SIGKILL and asserts every process it started is gone within 5 s.
+   *
+   * @return the plugins' pids by name
+   */
+  private Map<String, Long> killAgentAndAwaitNoOrphans(Path plugins, int expected) throws Exception {
     ProcessBuilder launch =
         new ProcessBuilder("sh", "-c", "exec " + Fixtures.javaCommand(AgentMain.class.getName(), "'" + plugins + "'"))
             .redirectError(tmp.resolve("agent.log").toFile());
@@ -48,12 +68,14 @@ class OrphanIT {
     List<ProcessHandle> started = List.of();
     try {
       Map<String, Long> pids = awaitReady(agent);
-      assertEquals(2, pids.size(), pids.toString());
+      assertEquals(expected, pids.size(), pids.toString());
       started = agent.descendants().collect(Collectors.toList());
-      ProcessHandle legacy = ProcessHandle.of(pids.get("Legacy")).orElseThrow();
-      assertTrue(legacy.descendants().count() >= 2,
-          "the legacy shell's sleeping child and its Java plugin: " + describe(legacy.descendants().toList()));
-      assertEquals(2, started.stream().filter(OrphanIT::isGuard).count(), "a guard per plugin: " + describe(started));
+      if (pids.containsKey("Legacy")) {
+        ProcessHandle legacy = ProcessHandle.of(pids.get("Legacy")).orElseThrow();
+        assertTrue(legacy.descendants().count() >= 2,
+            "the legacy shell's sleeping child and its Java plugin: " + describe(legacy.descendants().toList()));
+      }
+      assertEquals(expected, started.stream().filter(OrphanIT::isGuard).count(), "a guard per plugin: " + describe(started));
 
       Fixtures.signal(agent.pid(), "KILL");
       assertTrue(agent.waitFor(10, TimeUnit.SECONDS));
@@ -61,6 +83,7 @@ class OrphanIT {
       Awaitility.await("every process the agent started is gone").atMost(Duration.ofSeconds(5))
           .pollInterval(Duration.ofMillis(20))
           .until(() -> all.stream().noneMatch(OrphanIT::running));
+      return pids;
     } finally {
       agent.destroyForcibly();
       started.forEach(ProcessHandle::destroyForcibly);
