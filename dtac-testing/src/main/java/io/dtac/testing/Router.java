@@ -112,6 +112,7 @@ final class Router {
     hops.put(token, new Hop(plugin, chain));
     Deadline callDeadline = deadline;
     SettableFuture<EndpointResponse> result = SettableFuture.create();
+    target.track(result);
     ListenableFuture<EndpointResponseMessage> sent;
     try {
       sent = target.stub().withDeadline(deadline).call(EndpointRequestMessage.newBuilder()

@@ -175,6 +175,26 @@ final class ServedPlugin implements AutoCloseable {
     return stopped;
   }
 
+  /** The answers of calls in flight to this plugin, failed by {@link #close()} if still open. */
+  private final java.util.Set<com.google.common.util.concurrent.SettableFuture<?>> inFlight =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  /** Tracks {@code answer} until it completes: {@link #close()} fails it as the host's stop would. */
+  void track(com.google.common.util.concurrent.SettableFuture<?> answer) {
+    inFlight.add(answer);
+    answer.addListener(() -> inFlight.remove(answer), com.google.common.util.concurrent.MoreExecutors.directExecutor());
+    if (stopped) {
+      failInFlight();
+    }
+  }
+
+  private void failInFlight() {
+    for (com.google.common.util.concurrent.SettableFuture<?> f : inFlight) {
+      f.setException(io.grpc.Status.UNAVAILABLE
+          .withDescription("plugin '" + plugin.name() + "' is not running (STOPPED)").asRuntimeException());
+    }
+  }
+
   /**
    * Stops the plugin as its host would on SIGTERM, without the grace period: calls in flight are
    * cancelled, the worker threads end, the broker client is closed. Idempotent.
@@ -186,8 +206,11 @@ final class ServedPlugin implements AutoCloseable {
     }
     stopped = true;
     boolean interrupted = false;
-    server.shutdownNow();
+    // Calls in flight fail for their callers first, whatever the endpoint does once its context
+    // is cancelled (over the in-process transport its answer could still arrive).
+    failInFlight();
     channel.shutdownNow();
+    server.shutdownNow();
     worker.shutdownNow();
     try {
       server.awaitTermination(5, TimeUnit.SECONDS);

@@ -166,11 +166,13 @@ class PluginUnderTestTest {
     assertTrue(plugin.cancelled.await(5, TimeUnit.SECONDS), "the endpoint saw its call cancelled");
   }
 
-  @Test
-  void aClosedPluginIsUnavailable() {
+  /** Repeated: it raced once (the endpoint's answer could beat the channel's close). */
+  @org.junit.jupiter.api.RepeatedTest(20)
+  void aClosedPluginIsUnavailable() throws Exception {
     TestPlugins.Echo plugin = new TestPlugins.Echo();
     PluginUnderTest echo = kit.start(plugin);
     CompletableFuture<Response> waiting = echo.callAsync(Action.READ, "wait", null);
+    assertTrue(plugin.waiting.await(5, TimeUnit.SECONDS), "the call is in flight at the endpoint");
     echo.close();
     echo.close();
     assertFalse(plugin.brokerAvailable(), "the host's shutdown closed the broker client");
