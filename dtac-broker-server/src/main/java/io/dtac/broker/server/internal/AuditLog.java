@@ -61,6 +61,8 @@ public final class AuditLog implements AutoCloseable {
   private final AtomicLong sequence = new AtomicLong();
   private final BlockingQueue<AuditRecord> queue = new ArrayBlockingQueue<>(CAPACITY);
   private final AtomicLong dropped = new AtomicLong();
+  /** Records in the queue, as {@link #behind()} reads it without the queue's lock. */
+  private final java.util.concurrent.atomic.AtomicInteger waiting = new java.util.concurrent.atomic.AtomicInteger();
   private volatile long lastDropReport;
   private final ReadWriteLock closing = new ReentrantReadWriteLock();
   private final AtomicBoolean warnedAfterClose = new AtomicBoolean();
@@ -142,7 +144,8 @@ public final class AuditLog implements AutoCloseable {
    * #HEADROOM} places are left in its queue, kept for the records of calls already running.
    */
   public boolean behind() {
-    return writer != null && queue.remainingCapacity() < HEADROOM;
+    // A counter rather than queue.remainingCapacity(), which takes the queue's lock on every call.
+    return writer != null && waiting.get() > CAPACITY - HEADROOM;
   }
 
   /** Emits one record. Never throws and never blocks. */
@@ -157,7 +160,9 @@ public final class AuditLog implements AutoCloseable {
         log(r);
         return;
       }
-      if (!queue.offer(r)) {
+      if (queue.offer(r)) {
+        waiting.incrementAndGet();
+      } else {
         metrics.auditBackpressure();
         long n = dropped.incrementAndGet();
         long now = System.nanoTime();
@@ -198,6 +203,7 @@ public final class AuditLog implements AutoCloseable {
       while (!end) {
         batch.add(queue.take());
         queue.drainTo(batch, 4096);
+        waiting.addAndGet(-batch.size());
         for (AuditRecord r : batch) {
           if (r == END) {
             end = true;
@@ -258,7 +264,9 @@ public final class AuditLog implements AutoCloseable {
       return;
     }
     try {
-      if (!queue.offer(END, 30, TimeUnit.SECONDS)) {
+      if (queue.offer(END, 30, TimeUnit.SECONDS)) {
+        waiting.incrementAndGet();
+      } else {
         LOG.error("the audit writer is stuck; {} may miss records", file);
       }
       t.join(TimeUnit.SECONDS.toMillis(30));
