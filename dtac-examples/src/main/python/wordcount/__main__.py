@@ -191,6 +191,8 @@ class Broker:
             metadata.append(("dtac-call-token", served.token))
         if self.credential:
             metadata.append(("dtac-broker-credential", self.credential))
+        # W3C trace context: copied unchanged, so that the chain stays one trace (docs/PROTOCOL.md).
+        metadata.extend(served.trace_headers)
         reply = self.stub.CallPlugin(
             agent_pb2.PluginCallRequest(plugin_name=plugin, method=path, action=action, request=request),
             timeout=served.time_remaining(), metadata=metadata)
@@ -212,6 +214,8 @@ class Served:
     def __init__(self, request, context):
         self.token = request.metadata.get("dtac-call-token", "")
         self.context = context
+        self.trace_headers = [(k, v) for k, v in context.invocation_metadata()
+                              if k in ("traceparent", "tracestate")]
 
     def time_remaining(self):
         return self.context.time_remaining()
