@@ -15,7 +15,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The one place that knows where the example plugin files are and what is in them. The build
+ * The one place that knows where the example plugin files (and the example agent) are and what is
+ * in them. The build
  * (dtac-benchmarks' pom, {@code driver-jar-and-example-plugins}) copies the very files the examples
  * module packaged into {@code target/example-plugins}; to measure plugin files from elsewhere,
  * re-point that copy (and the names here, if they change).
@@ -37,6 +38,14 @@ final class ExamplePlugins {
       Pattern.compile("\\$\\{" + io.dtac.core.Protocol.ENV_PLUGIN_JAVA_OPTS + ":-([^}]*)\\}");
 
   private ExamplePlugins() {}
+
+  /**
+   * The example agent's classpath, {@code dtac-examples/target/lib}, as {@code ./dtac} runs it
+   * ({@code benchDir} is {@code dtac-benchmarks/target}).
+   */
+  static String agentClasspath(Path benchDir) {
+    return benchDir.toAbsolutePath().resolve("../../dtac-examples/target/lib").normalize() + "/*";
+  }
 
   /** The directory with hello.plugin and calculator.plugin, as the examples packaged them. */
   static Path dir(Path benchDir) {

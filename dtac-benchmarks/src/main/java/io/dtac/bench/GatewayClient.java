@@ -35,7 +35,7 @@ final class GatewayClient {
   static GatewayClient forHome(Path benchDir, Path home) throws IOException, InterruptedException {
     ProcessBuilder pb = new ProcessBuilder(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-XX:TieredStopAtLevel=1",
-        "-cp", benchDir.resolve("lib") + "/*", "io.dtac.examples.agent.ExampleAgent", "token");
+        "-cp", ExamplePlugins.agentClasspath(benchDir), "io.dtac.examples.agent.ExampleAgent", "token");
     pb.environment().put("DTAC_HOME", home.toString());
     pb.redirectError(ProcessBuilder.Redirect.INHERIT);
     Process p = pb.start();

@@ -99,9 +99,10 @@ final class ProcessBenchmark implements AutoCloseable {
     jvms.put("driver", JvmInfo.of(ProcessHandle.current().pid()));
     for (BrokerSetup setup : setups) {
       for (String name : List.of(BenchCallerPlugin.NAME, BenchTargetPlugin.NAME)) {
-        brokers.get(setup).plugin(name).flatMap(p -> p.pid().isPresent()
-                ? java.util.Optional.of(p.pid().getAsLong()) : java.util.Optional.empty())
-            .ifPresent(pid -> jvms.put(setup.name().toLowerCase(java.util.Locale.ROOT) + "/" + name, JvmInfo.of(pid)));
+        java.util.OptionalLong pid = brokers.get(setup).plugin(name).map(PluginInfo::pid).orElse(java.util.OptionalLong.empty());
+        if (pid.isPresent()) {
+          jvms.put(setup.name().toLowerCase(java.util.Locale.ROOT) + "/" + name, JvmInfo.of(pid.getAsLong()));
+        }
       }
     }
     if (floor != null) {

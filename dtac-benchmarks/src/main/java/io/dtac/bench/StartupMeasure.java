@@ -148,7 +148,7 @@ final class StartupMeasure {
     List<String> command = new ArrayList<>();
     command.add(javaHome.resolve("bin").resolve("java").toString());
     command.addAll(agentOpts);
-    command.addAll(List.of("-cp", benchDir.resolve("lib") + "/*", "io.dtac.examples.agent.ExampleAgent",
+    command.addAll(List.of("-cp", ExamplePlugins.agentClasspath(benchDir), "io.dtac.examples.agent.ExampleAgent",
         "agent", "--port", "0", "--plugins", plugins.toString()));
     if (config != null) {
       command.addAll(List.of("--config", config.toString()));
