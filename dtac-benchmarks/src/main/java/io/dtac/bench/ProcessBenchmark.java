@@ -36,11 +36,16 @@ final class ProcessBenchmark implements AutoCloseable {
   private final Map<BrokerSetup, PluginBroker> brokers = new EnumMap<>(BrokerSetup.class);
   private final Map<BrokerSetup, Map<String, String>> directAddresses = new EnumMap<>(BrokerSetup.class);
   private final List<BrokerSetup> setups = new ArrayList<>();
+  private FloorServer floor;
 
   private ProcessBenchmark() {}
 
-  /** Starts one broker per set-up over {@code pluginDir} and checks that both plugins run. */
-  static ProcessBenchmark start(Path pluginDir, List<Scenario> scenarios) throws IOException {
+  /**
+   * Starts one broker per set-up over {@code pluginDir} and checks that both plugins run; the
+   * plugins, and the floor's echo server, run on the JDK at {@code pluginJava}.
+   */
+  static ProcessBenchmark start(Path benchDir, Path pluginDir, List<Scenario> scenarios, Path pluginJava)
+      throws IOException {
     ProcessBenchmark b = new ProcessBenchmark();
     java.util.Set<BrokerSetup> setups = java.util.EnumSet.noneOf(BrokerSetup.class);
     scenarios.stream().filter(sc -> sc.setup != null).forEach(sc -> setups.add(sc.setup));
@@ -49,9 +54,14 @@ final class ProcessBenchmark implements AutoCloseable {
     }
     b.setups.addAll(setups);
     try {
+      if (scenarios.contains(Scenario.FLOOR_RAW_UDS)) {
+        b.floor = FloorServer.start(benchDir, pluginJava);
+      }
       for (BrokerSetup setup : setups) {
         PluginBroker broker =
             setup.configure(PluginBroker.builder().pluginDirectory(pluginDir))
+                // The plugin files' launcher runs $JAVA_HOME/bin/java.
+                .environment("JAVA_HOME", pluginJava.toString())
                 // A measured window runs inside one call to the caller plugin.
                 .callTimeout(Duration.ofMinutes(5))
                 .build();
@@ -70,13 +80,35 @@ final class ProcessBenchmark implements AutoCloseable {
             setup,
             Map.of(
                 "direct-default", addresses.path("default").asText(),
-                "direct-tuned", addresses.path("tuned").asText()));
+                "direct-tuned", addresses.path("tuned").asText(),
+                "floor-raw-uds", b.floor == null ? "" : b.floor.address()));
       }
       return b;
     } catch (RuntimeException | IOException e) {
       b.close();
       throw e;
     }
+  }
+
+  /**
+   * The JDK of every process of the run: {@code driver} (this JVM, the agent of the brokered
+   * scenarios), each set-up's caller and target plugins, and the floor's echo server.
+   */
+  Map<String, Map<String, String>> jvms() {
+    Map<String, Map<String, String>> jvms = new LinkedHashMap<>();
+    jvms.put("driver", JvmInfo.of(ProcessHandle.current().pid()));
+    for (BrokerSetup setup : setups) {
+      for (String name : List.of(BenchCallerPlugin.NAME, BenchTargetPlugin.NAME)) {
+        java.util.OptionalLong pid = brokers.get(setup).plugin(name).map(PluginInfo::pid).orElse(java.util.OptionalLong.empty());
+        if (pid.isPresent()) {
+          jvms.put(setup.name().toLowerCase(java.util.Locale.ROOT) + "/" + name, JvmInfo.of(pid.getAsLong()));
+        }
+      }
+    }
+    if (floor != null) {
+      jvms.put("floor_echo_server", JvmInfo.of(floor.pid()));
+    }
+    return jvms;
   }
 
   /** Where the direct scenarios reach the first pair's target. */
@@ -121,14 +153,14 @@ final class ProcessBenchmark implements AutoCloseable {
             Scenario sc = scenarios[(i + turn) % scenarios.length];
             BrokerSetup pair = sc.direct() ? setups.get((turn + i) % setups.size()) : sc.setup;
             long agentCpu = ProcessCpu.nanos();
-            long targetCpu = targetCpu(pair);
+            long targetCpu = targetCpu(pair, sc);
             JsonNode r = segment(pair, sc, payload, inFlight, s.warmupMillis(), s.measureMillis());
             cells.get(key(sc, payload, inFlight))
                 .addCpu(
                     r.path("all_calls").asLong(),
                     r.path("cpu_ns").asLong(),
                     ProcessCpu.nanos() - agentCpu,
-                    targetCpu(pair) - targetCpu);
+                    targetCpu(pair, sc) - targetCpu);
             cells.get(key(sc, payload, inFlight))
                 .add(
                     r.path("histogram").asText(),
@@ -159,7 +191,11 @@ final class ProcessBenchmark implements AutoCloseable {
     }
   }
 
-  private long targetCpu(BrokerSetup pair) {
+  /** The CPU time of whatever answers {@code sc}'s calls: the target plugin, or the floor's server. */
+  private long targetCpu(BrokerSetup pair, Scenario sc) {
+    if (sc.floor()) {
+      return floor.cpuNanos();
+    }
     try {
       return call(pair, BenchTargetPlugin.NAME, "cpu", "read", "{}").path("cpu_ns").asLong();
     } catch (IOException e) {
@@ -183,9 +219,12 @@ final class ProcessBenchmark implements AutoCloseable {
     return sc + "/" + payload + "/" + inFlight;
   }
 
-  /** Stops every broker and its plugin processes. Idempotent. */
+  /** Stops every broker and its plugin processes, and the floor's server. Idempotent. */
   @Override
   public void close() {
     brokers.values().forEach(PluginBroker::close);
+    if (floor != null) {
+      floor.close();
+    }
   }
 }

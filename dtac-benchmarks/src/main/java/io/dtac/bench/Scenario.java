@@ -8,6 +8,11 @@ enum Scenario {
   DIRECT_DEFAULT("direct_default", "direct-default", null),
   /** The caller dials the target itself over the tuned transport. */
   DIRECT_TUNED("direct_tuned", "direct-tuned", null),
+  /**
+   * The floor: the caller's raw round trip over a Unix domain socket to an echo server in a JVM of
+   * its own ({@code RawUdsEcho}), no gRPC; one connection per call in flight.
+   */
+  FLOOR_RAW_UDS("floor_raw_uds", "floor-raw-uds", null),
   /** Caller -> agent -> target through the broker with its default settings (security on). */
   BROKERED_DEFAULT("brokered_default", "broker", BrokerSetup.DEFAULTS),
   /** Caller -> agent -> target through the broker with TLS on as well. */
@@ -19,7 +24,7 @@ enum Scenario {
 
   /** The scenarios of every run; the others are levers, measured with {@code --levers}. */
   static final List<Scenario> MAIN =
-      List.of(DIRECT_DEFAULT, DIRECT_TUNED, BROKERED_DEFAULT, BROKERED_TLS_ON, BROKERED_SECURITY_OFF);
+      List.of(FLOOR_RAW_UDS, DIRECT_DEFAULT, DIRECT_TUNED, BROKERED_DEFAULT, BROKERED_TLS_ON, BROKERED_SECURITY_OFF);
 
   final String label;
   /** The caller plugin's route: see {@code BenchCallerPlugin}. */
@@ -36,7 +41,12 @@ enum Scenario {
     this.setup = setup;
   }
 
+  /** Not through a broker: the caller reaches the target (or the floor's echo server) itself. */
   boolean direct() {
     return !route.equals("broker");
+  }
+
+  boolean floor() {
+    return this == FLOOR_RAW_UDS;
   }
 }

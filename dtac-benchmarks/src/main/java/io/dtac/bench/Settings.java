@@ -17,17 +17,23 @@ record Settings(
     long warmupMillis,
     long measureMillis,
     int startupRuns,
-    boolean jmh) {
+    boolean jmh,
+    Path pluginJava) {
 
   static final String USAGE =
       "usage: bench [--quick] [--out FILE] [--rounds N] [--measure-ms N] [--warmup-ms N]"
-          + " [--startup-runs N] [--no-jmh] [--payloads 64,4096,262144] [--in-flight 1,64] [--levers]\n"
+          + " [--startup-runs N] [--no-jmh] [--payloads 64,4096,262144] [--in-flight 1,64] [--levers]"
+          + " [--plugin-java JDK]\n"
           + "  --quick         seconds, not minutes: checks that everything runs; numbers are rough\n"
           + "  --out FILE      where the JSON goes (default: dtac-benchmarks/target/two-hop.json)\n"
           + "  --rounds N      interleaved rounds over all scenarios (default 3)\n"
           + "  --measure-ms N  measured window of one scenario in one round (default 1200)\n"
           + "  --warmup-ms N   warm-up before each measured window (default 200)\n"
-          + "  --startup-runs N  example agent start-ups per variant (default 3; 0 skips them)\n"
+          + "  --startup-runs N  example agent start-ups per variant, and of the ten-plugin agent (default 3;"
+          + " 0 skips them)\n"
+          + "  --plugin-java JDK  run the plugin processes, the floor's echo server and, for start-up and"
+          + " memory, the example agent on the JDK at this JAVA_HOME (default: the benchmark's own JDK);"
+          + " e.g. /usr/lib/jvm/temurin-25-jdk-amd64\n"
           + "  --no-jmh        skip the JMH benchmarks of the broker's own work\n"
           + "  --levers        also run the lever scenarios (brokered over TCP only)\n"
           + "  --payloads LIST / --in-flight LIST  a subset of the cells (targets need 64 B at 1 and 64)";
@@ -45,6 +51,7 @@ record Settings(
     long measure = quick ? 100 : 1200;
     int startupRuns = quick ? 1 : 3;
     boolean jmh = true;
+    Path pluginJava = Path.of(System.getProperty("java.home"));
     List<Integer> payloads = List.of(64, 4096, 262144);
     List<Integer> inFlights = List.of(1, 64);
     List<Scenario> scenarios = Scenario.MAIN;
@@ -76,6 +83,13 @@ record Settings(
         case "--levers":
           scenarios = List.of(Scenario.values());
           break;
+        case "--plugin-java":
+          pluginJava = Path.of(value(args, ++i, "--plugin-java")).toAbsolutePath();
+          if (!Files.isExecutable(pluginJava.resolve("bin").resolve("java"))) {
+            throw new IllegalArgumentException(
+                "--plugin-java: " + pluginJava + "/bin/java is not an executable; give a JDK's JAVA_HOME");
+          }
+          break;
         case "--no-jmh":
           jmh = false;
           break;
@@ -90,7 +104,7 @@ record Settings(
     }
     return new Settings(
         quick, benchDir, out, payloads, inFlights, scenarios, rounds, warmPass, warmup,
-        measure, startupRuns, jmh);
+        measure, startupRuns, jmh, pluginJava);
   }
 
   /** dtac-benchmarks/target: from -Ddtac.bench.dir, else found from the working directory. */

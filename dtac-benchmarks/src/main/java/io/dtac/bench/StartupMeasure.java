@@ -7,51 +7,94 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
- * Times the example agent ({@code ./dtac agent}: broker, HTTPS gateway, hello and calculator
- * plugins) from process start to ready: the wall clock from just before this JVM forks it until
- * it prints that it listens, after "2 plugin(s) loaded, 0 failed". In a full run one untimed start
- * first makes its state directory (certificate, token secret), as a user's first start does; the
- * quick run skips it and the CDS variant.
+ * Times the example agent ({@code ./dtac agent}: broker, HTTPS gateway, its plugins) from process
+ * start to ready: the wall clock from just before this JVM forks it until it prints that it
+ * listens, after "N plugin(s) loaded, 0 failed". In a full run one untimed start first makes its
+ * state directory (certificate, token secret), as a user's first start does; the quick run skips
+ * it and the CDS variant.
  *
- * <p>Variants: {@code default}, the JVM options {@code ./dtac} and the plugin files use; {@code
- * cds}, the same plus class-data-sharing archives for the agent and the plugins, made here by a
- * training start ({@code -XX:ArchiveClassesAtExit}).
+ * <p>Variants, interleaved run by run: {@code default}, the example agent with hello and
+ * calculator as {@code ./dtac agent} runs it (its JVM options; the plugin files' own default
+ * options); {@code ten_plugins}, the same agent with ten copies of hello ({@link
+ * ExamplePlugins#helloCopies}) and nothing else; then {@code cds}, the two-plugin agent plus
+ * class-data-sharing archives for the agent and hello, made here by a training start ({@code
+ * -XX:ArchiveClassesAtExit}). In {@code default} and {@code ten_plugins}, once ready, every plugin
+ * gets {@value #CALLS} calls through the gateway, and then, once the tree is idle, the resident
+ * memory of the agent and of each of its processes is read ({@link ProcessTreeMemory}).
+ *
+ * <p>The agent and (through JAVA_HOME, which the broker passes on) its plugins run on the JDK
+ * given, by default the benchmark's own.
  */
 final class StartupMeasure {
   /** {@code ./dtac}'s default JVM options (DTAC_JAVA_OPTS replaces them). */
   private static final List<String> AGENT_OPTS =
       List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto");
+  /** Calls per plugin before memory is read. */
+  static final int CALLS = 5;
+  /** The longest wait for the tree's memory to settle. */
+  private static final long IDLE_MAX_MILLIS = 5000;
+
+  private static final Pattern LOADED = Pattern.compile("^plugin (\\S+) loaded from \\S+ \\(pid (\\d+)\\)");
+  private static final Pattern LISTENING = Pattern.compile("^listening on https://localhost:(\\d+)");
+
   /**
-   * The example plugin files' default JVM options, dtac-maven-plugin's default (DTAC_PLUGIN_JAVA_OPTS
-   * replaces them; it is set here so that the CDS variant can add to them).
+   * One start of the agent.
+   *
+   * @param readyMillis from fork to "listening on"
+   * @param memory the idle tree's resident memory after the calls, or null where not measured
+   * @param jvms the JDK of the agent ({@code agent}) and of each plugin, by plugin name
    */
-  private static final String PLUGIN_OPTS = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xss512k -Xms8m -Xshare:auto";
+  record Start(double readyMillis, ProcessTreeMemory.Reading memory, Map<String, Map<String, String>> jvms) {}
 
-  private StartupMeasure() {}
+  private final Path benchDir;
+  private final Path javaHome;
+  private final Path home;
+  private GatewayClient gateway;
 
-  /** Start-up times in milliseconds, by variant. */
-  static Map<String, List<Double>> run(Path benchDir, int runs, boolean cds)
+  private StartupMeasure(Path benchDir, Path javaHome, Path home) {
+    this.benchDir = benchDir;
+    this.javaHome = javaHome;
+    this.home = home;
+  }
+
+  /** The starts, by variant ({@code default}, {@code ten_plugins}, {@code cds}). */
+  static Map<String, List<Start>> run(Path benchDir, int runs, boolean full, Path javaHome)
       throws IOException, InterruptedException {
     Path work = Files.createDirectories(benchDir.resolve("startup"));
-    Path home = work.resolve("home");
-    Path plugins = benchDir.resolve("example-plugins");
-    Map<String, List<Double>> times = new LinkedHashMap<>();
-    if (cds) {
-      once(benchDir, home, plugins, AGENT_OPTS, PLUGIN_OPTS);
+    StartupMeasure m = new StartupMeasure(benchDir, javaHome, work.resolve("home"));
+    Path plugins = ExamplePlugins.dir(benchDir);
+    ExamplePlugins.Copies ten = ExamplePlugins.helloCopies(benchDir, work);
+    List<String> twoCalls = List.of(ExamplePlugins.HELLO_CALL, ExamplePlugins.CALCULATOR_CALL);
+    List<String> tenCalls = ten.rootPaths().stream().map(r -> "GET /plugins/" + r + "/hello").toList();
+    Map<String, List<Start>> starts = new LinkedHashMap<>();
+    starts.put("default", new ArrayList<>());
+    starts.put("ten_plugins", new ArrayList<>());
+    if (full) {
+      m.once(plugins, null, AGENT_OPTS, null, List.of());
     }
-    times.put("default", repeat(runs, () -> once(benchDir, home, plugins, AGENT_OPTS, PLUGIN_OPTS)));
-    if (!cds) {
-      return times;
+    for (int i = 0; i < runs; i++) {
+      starts.get("default").add(m.once(plugins, null, AGENT_OPTS, null, twoCalls));
+      starts.get("ten_plugins").add(m.once(ten.dir(), ten.agentConfig(), AGENT_OPTS, null, tenCalls));
     }
+    if (full) {
+      starts.put("cds", m.cds(work, plugins, runs));
+    }
+    return starts;
+  }
 
+  private List<Start> cds(Path work, Path plugins, int runs) throws IOException, InterruptedException {
+    String pluginOpts = ExamplePlugins.defaultJvmOptions(plugins.resolve(ExamplePlugins.HELLO_FILE));
     Path agentArchive = work.resolve("agent.jsa");
     Path pluginArchive = work.resolve("plugin.jsa");
     Files.deleteIfExists(agentArchive);
@@ -60,27 +103,18 @@ final class StartupMeasure {
     // plugins' training start only hello. A plugin file is its own classpath, and an archive serves
     // only the path it was made with: the timed starts run hello from where it was trained, next to
     // a copy of the calculator, which finds the archive does not match and runs without it.
-    once(benchDir, home, plugins, with(AGENT_OPTS, "-XX:ArchiveClassesAtExit=" + agentArchive), PLUGIN_OPTS);
-    Path cdsPlugins = helloOnly(benchDir, work);
-    once(benchDir, home, cdsPlugins, AGENT_OPTS, PLUGIN_OPTS + " -XX:ArchiveClassesAtExit=" + pluginArchive);
-    Files.copy(plugins.resolve("calculator.plugin"), cdsPlugins.resolve("calculator.plugin"),
-        java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+    once(plugins, null, with(AGENT_OPTS, "-XX:ArchiveClassesAtExit=" + agentArchive), pluginOpts, List.of());
+    Path cdsPlugins = helloOnly(work, plugins);
+    once(cdsPlugins, null, AGENT_OPTS, pluginOpts + " -XX:ArchiveClassesAtExit=" + pluginArchive, List.of());
+    Files.copy(plugins.resolve(ExamplePlugins.CALCULATOR_FILE), cdsPlugins.resolve(ExamplePlugins.CALCULATOR_FILE),
+        StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.COPY_ATTRIBUTES);
     List<String> agentCds = with(AGENT_OPTS, "-XX:SharedArchiveFile=" + agentArchive);
-    String pluginCds = PLUGIN_OPTS + " -XX:SharedArchiveFile=" + pluginArchive;
-    times.put("cds", repeat(runs, () -> once(benchDir, home, cdsPlugins, agentCds, pluginCds)));
-    return times;
-  }
-
-  private interface Run {
-    double time() throws IOException, InterruptedException;
-  }
-
-  private static List<Double> repeat(int runs, Run run) throws IOException, InterruptedException {
-    List<Double> times = new ArrayList<>();
+    String pluginCds = pluginOpts + " -XX:SharedArchiveFile=" + pluginArchive;
+    List<Start> starts = new ArrayList<>();
     for (int i = 0; i < runs; i++) {
-      times.add(run.time());
+      starts.add(once(cdsPlugins, null, agentCds, pluginCds, List.of()));
     }
-    return times;
+    return starts;
   }
 
   private static List<String> with(List<String> opts, String extra) {
@@ -90,51 +124,85 @@ final class StartupMeasure {
   }
 
   /** A plugin directory with hello.plugin only (the file holds all of its code). */
-  private static Path helloOnly(Path benchDir, Path work) throws IOException {
+  private static Path helloOnly(Path work, Path plugins) throws IOException {
     Path dir = Files.createDirectories(work.resolve("training").resolve("plugins"));
-    Files.deleteIfExists(dir.resolve("calculator.plugin"));
-    Files.copy(benchDir.resolve("example-plugins").resolve("hello.plugin"), dir.resolve("hello.plugin"),
-        java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+    Files.deleteIfExists(dir.resolve(ExamplePlugins.CALCULATOR_FILE));
+    Files.copy(plugins.resolve(ExamplePlugins.HELLO_FILE), dir.resolve(ExamplePlugins.HELLO_FILE),
+        StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.COPY_ATTRIBUTES);
     return dir;
   }
 
-  private static double once(Path benchDir, Path home, Path plugins, List<String> agentOpts, String pluginOpts)
+  /**
+   * Starts the agent over {@code plugins} and times it until ready; then, if {@code calls} is not
+   * empty, makes each {@link #CALLS} times and reads the idle tree's memory; then stops it.
+   *
+   * @param config the agent's {@code --config} file, or null
+   * @param pluginOpts DTAC_PLUGIN_JAVA_OPTS, or null for the plugin files' own defaults
+   */
+  private Start once(Path plugins, Path config, List<String> agentOpts, String pluginOpts, List<String> calls)
       throws IOException, InterruptedException {
     long expected;
     try (java.util.stream.Stream<Path> files = Files.list(plugins)) {
       expected = files.filter(f -> f.toString().endsWith(".plugin")).count();
     }
     List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.add(javaHome.resolve("bin").resolve("java").toString());
     command.addAll(agentOpts);
-    command.addAll(List.of("-cp", benchDir.resolve("lib") + "/*", "io.dtac.examples.agent.ExampleAgent",
+    command.addAll(List.of("-cp", ExamplePlugins.agentClasspath(benchDir), "io.dtac.examples.agent.ExampleAgent",
         "agent", "--port", "0", "--plugins", plugins.toString()));
+    if (config != null) {
+      command.addAll(List.of("--config", config.toString()));
+    }
     ProcessBuilder pb = new ProcessBuilder(command);
     pb.environment().put("DTAC_HOME", home.toString());
-    pb.environment().put(Protocol.ENV_PLUGIN_JAVA_OPTS, pluginOpts);
+    pb.environment().put("JAVA_HOME", javaHome.toString());
+    if (pluginOpts == null) {
+      pb.environment().remove(Protocol.ENV_PLUGIN_JAVA_OPTS);
+    } else {
+      pb.environment().put(Protocol.ENV_PLUGIN_JAVA_OPTS, pluginOpts);
+    }
     pb.redirectErrorStream(true);
     long t0 = System.nanoTime();
     Process p = pb.start();
-    // An agent that hangs must not hang the benchmark: kill it after a minute.
+    // An agent that hangs must not hang the benchmark: kill it after two minutes.
     CompletableFuture<Void> watchdog =
         CompletableFuture.runAsync(
             () -> {
               p.descendants().forEach(ProcessHandle::destroyForcibly);
               p.destroyForcibly();
             },
-            CompletableFuture.delayedExecutor(60, TimeUnit.SECONDS));
+            CompletableFuture.delayedExecutor(120, TimeUnit.SECONDS));
     List<String> seen = new ArrayList<>();
+    Map<String, Long> pids = new LinkedHashMap<>();
     try (BufferedReader out =
         new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
       String line;
       while ((line = out.readLine()) != null) {
         seen.add(line);
-        if (line.startsWith("listening on ")) {
-          long t1 = System.nanoTime();
+        Matcher loaded = LOADED.matcher(line);
+        if (loaded.find()) {
+          pids.put(loaded.group(1), Long.parseLong(loaded.group(2)));
+        }
+        Matcher listening = LISTENING.matcher(line);
+        if (listening.find()) {
+          double ready = (System.nanoTime() - t0) / 1e6;
           if (!seen.contains(expected + " plugin(s) loaded, 0 failed")) {
             throw new IllegalStateException("the example agent did not load all " + expected + " plugins: " + seen);
           }
-          return (t1 - t0) / 1e6;
+          Map<String, Map<String, String>> jvms = new LinkedHashMap<>();
+          jvms.put("agent", JvmInfo.of(p.pid()));
+          pids.forEach((name, pid) -> jvms.put(name, JvmInfo.of(pid)));
+          if (calls.isEmpty()) {
+            return new Start(ready, null, jvms);
+          }
+          int port = Integer.parseInt(listening.group(1));
+          if (gateway == null) {
+            gateway = GatewayClient.forHome(benchDir, home);
+          }
+          for (String call : calls) {
+            gateway.call(port, call, CALLS);
+          }
+          return new Start(ready, ProcessTreeMemory.readIdle(p.toHandle(), pids, IDLE_MAX_MILLIS), jvms);
         }
       }
       throw new IllegalStateException("the example agent exited before it was ready: " + seen);

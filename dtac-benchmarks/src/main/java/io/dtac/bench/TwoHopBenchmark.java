@@ -5,9 +5,10 @@ import java.util.Map;
 
 /**
  * The benchmark's entry point: {@code ./bench [--quick]} at the repository root runs it. Measures
- * the agent's start-up, then the four scenarios with real processes, then the broker's own work
- * with JMH; writes {@code dtac-benchmarks/target/two-hop.json} and prints a table. Exits non-zero
- * if anything failed to run (never because of a timing).
+ * the example agent's start-up and memory (with its two plugins and with ten), then the scenarios
+ * with real processes (the floor, direct, brokered), then the broker's own work with JMH;
+ * writes {@code dtac-benchmarks/target/two-hop.json} and prints a table. Exits non-zero if anything
+ * failed to run (never because of a timing).
  */
 public final class TwoHopBenchmark {
   private TwoHopBenchmark() {}
@@ -30,16 +31,20 @@ public final class TwoHopBenchmark {
   static Report run(Settings settings) throws Exception {
     long t0 = System.nanoTime();
     String load = Report.loadAverage();
-    Map<String, List<Double>> startup = Map.of();
+    Map<String, List<StartupMeasure.Start>> startup = Map.of();
     if (settings.startupRuns() > 0) {
-      progress(t0, "example agent start-up, " + settings.startupRuns() + " run(s) per variant");
-      startup = StartupMeasure.run(settings.benchDir(), settings.startupRuns(), !settings.quick());
+      progress(t0, "example agent start-up and memory (two plugins, ten plugins), " + settings.startupRuns()
+          + " run(s) per variant");
+      startup = StartupMeasure.run(settings.benchDir(), settings.startupRuns(), !settings.quick(), settings.pluginJava());
     }
     List<Cell> cells;
     Map<String, String> addresses;
-    progress(t0, "starting the agents and the benchmark plugins");
-    try (ProcessBenchmark bench = ProcessBenchmark.start(settings.benchDir().resolve("bench-plugins"), settings.scenarios())) {
+    Map<String, Map<String, String>> jvms;
+    progress(t0, "starting the agents, the benchmark plugins and the floor's echo server");
+    try (ProcessBenchmark bench = ProcessBenchmark.start(
+        settings.benchDir(), settings.benchDir().resolve("bench-plugins"), settings.scenarios(), settings.pluginJava())) {
       addresses = Map.copyOf(bench.directAddresses());
+      jvms = bench.jvms();
       cells = bench.run(settings, m -> progress(t0, m));
     }
     Map<String, OverheadBenchmarks.Score> jmh = Map.of();
@@ -47,7 +52,7 @@ public final class TwoHopBenchmark {
       progress(t0, "JMH: the broker's own work in-process");
       jmh = OverheadBenchmarks.run(settings.quick());
     }
-    Report report = new Report(load, settings, cells, jmh, startup, addresses);
+    Report report = new Report(load, settings, cells, jmh, startup, addresses, jvms);
     report.write();
     progress(t0, "done");
     return report;

@@ -23,8 +23,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * (the target's address is in the request) or through the agent's broker. So every measured call
  * really is plugin process -> (agent ->) plugin process.
  *
- * <p>Run request (JSON): {@code {"route": "direct-default" | "direct-tuned" | "broker",
- * "address": "127.0.0.1:PORT" | "unix:PATH", "payload_bytes": 64, "in_flight": 1,
+ * <p>Run request (JSON): {@code {"route": "direct-default" | "direct-tuned" | "broker" |
+ * "floor-raw-uds", "address": "127.0.0.1:PORT" | "unix:PATH", "payload_bytes": 64, "in_flight": 1,
  * "warmup_ms": 300, "measure_ms": 1500}}. Answer: {@code {"count", "errors", "first_error",
  * "window_ns", "all_calls", "cpu_ns", "histogram"}}: the histogram of nanosecond latencies in
  * HdrHistogram's compressed encoding, base64, and the CPU time this process spent on the whole
@@ -36,6 +36,8 @@ public final class BenchCallerPlugin extends PluginBase {
 
   /** One long-lived channel per direct target, as an application would keep. */
   private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+  /** One pool of raw connections per floor echo server ({@link RawUdsEcho}). */
+  private final Map<String, RawUdsClient> floors = new ConcurrentHashMap<>();
 
   public BenchCallerPlugin() {
     super(NAME, "bench-caller");
@@ -63,8 +65,14 @@ public final class BenchCallerPlugin extends PluginBase {
         call = () -> expectSize(
             Wire.fromProto(stub.call(Wire.toMessage(key, payload)).getResponse()), payloadBytes);
         break;
+      case "floor-raw-uds":
+        String socket = spec.path("address").asText().substring(io.dtac.core.Protocol.UNIX_ADDRESS_PREFIX.length());
+        RawUdsClient floor = floors.computeIfAbsent(socket, RawUdsClient::new);
+        call = () -> floor.roundTrip(payloadBytes);
+        break;
       default:
-        throw new IllegalArgumentException("unknown route '" + route + "'; expected broker, direct-default, direct-tuned");
+        throw new IllegalArgumentException(
+            "unknown route '" + route + "'; expected broker, direct-default, direct-tuned, floor-raw-uds");
     }
     long cpuBefore = ProcessCpu.nanos();
     LoadLoop.Result r =
