@@ -79,9 +79,9 @@ public final class Launcher {
    * then the jar. At each start the launcher makes sure that a directory of the plugin's user,
    * {@code ${XDG_CACHE_HOME:-$HOME/.cache}/dtac-plugins/NAME-ID} (0700, not a symbolic link,
    * owned by that user, as is its parent), holds exactly the archive and the jar of this file:
-   * it compares them with the bytes in the file ({@code cmp -n LENGTH FILE COPY SKIP 0}; where that
-   * fails, for any reason, it copies them again) and copies them again where they
-   * differ, so an archive put there by anyone else is replaced before the JVM reads it. The JVM
+   * it compares them with the bytes in the file ({@code cmp -n LENGTH FILE COPY SKIP 0}) and
+   * copies them again where that fails, for whatever reason, so an archive or jar put there by
+   * anyone else is replaced before the JVM reads it. The JVM
    * then reads the jar as {@code /dev/fd/3}, the path and modification time the archive was made
    * with. Where the directory cannot be made or used, or {@code DTAC_PLUGIN_CDS=off}, it runs
    * {@code java -jar} on the file as without an archive. It removes the directories of other
