@@ -33,7 +33,10 @@ class LauncherTest {
 
   @Test
   void theDefaultOptionsAreTheFastSmallOnes() throws PackagingException {
-    assertEquals(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xss512k", "-Xms8m", "-Xshare:auto"),
+    assertEquals(List.of("-XX:TieredStopAtLevel=1", "-XX:CICompilerCount=1", "-XX:ReservedCodeCacheSize=16m",
+            "-XX:+UseSerialGC", "-Xss512k", "-Xms8m", "-Xmx256m", "-XX:-UsePerfData", "-Xshare:auto",
+            "-Dio.grpc.netty.shaded.io.netty.allocator.numDirectArenas=1",
+            "-Dio.grpc.netty.shaded.io.netty.allocator.numHeapArenas=1"),
         Launcher.options(Launcher.DEFAULT_JVM_OPTIONS));
   }
 }
