@@ -20,7 +20,6 @@ import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Map;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -150,7 +149,8 @@ public final class PluginHost {
 
   /**
    * At most this many blocking endpoint calls (and Register) run at once in one plugin process;
-   * threads beyond the first are made on demand and end after 30 s idle.
+   * a thread is made only when no thread is idle, and ends after 30 s idle (a plugin answering one
+   * call at a time keeps one endpoint thread).
    */
   public static final int MAX_ENDPOINT_THREADS = 64;
   /** At most this many more wait for a thread; beyond them a call fails at once with RESOURCE_EXHAUSTED. */
@@ -158,11 +158,8 @@ public final class PluginHost {
 
   /** The bounded pool blocking endpoints run on; see {@link #MAX_ENDPOINT_THREADS}. */
   static ThreadPoolExecutor boundedWorker(String pluginName) {
-    ThreadPoolExecutor pool = new ThreadPoolExecutor(
-        MAX_ENDPOINT_THREADS, MAX_ENDPOINT_THREADS, 30, TimeUnit.SECONDS,
-        new ArrayBlockingQueue<>(MAX_QUEUED_CALLS), workerThreads(pluginName));
-    pool.allowCoreThreadTimeOut(true);
-    return pool;
+    return io.dtac.plugin.internal.EndpointPool.create(
+        MAX_ENDPOINT_THREADS, MAX_QUEUED_CALLS, 30, workerThreads(pluginName));
   }
 
   /** Daemon threads named for the plugin, for Register and blocking endpoints. */
