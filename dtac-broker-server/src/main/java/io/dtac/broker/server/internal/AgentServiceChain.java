@@ -47,6 +47,6 @@ public final class AgentServiceChain {
       chain.add(tracing);
     }
     chain.add(new MetadataLimitInterceptor(audit));
-    return ServerInterceptors.intercept(RequestGuard.guard(service.bindService(), audit), chain);
+    return ServerInterceptors.intercept(RequestGuard.guard(service.forwardingService(), audit), chain);
   }
 }

@@ -4,7 +4,7 @@ import com.google.common.util.concurrent.FutureCallback;
 import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.MoreExecutors;
 import io.dtac.broker.api.AgentServiceGrpc;
-import io.dtac.broker.api.EndpointResponse;
+import com.google.protobuf.ByteString;
 import io.dtac.broker.api.ListPluginsRequest;
 import io.dtac.broker.api.ListPluginsResponse;
 import io.dtac.broker.api.PluginCallRequest;
@@ -12,7 +12,10 @@ import io.dtac.broker.api.PluginCallResponse;
 import io.dtac.broker.api.PluginDescription;
 import io.dtac.broker.server.AccessPolicy;
 import io.dtac.broker.server.PluginInfo;
+import io.grpc.ServerMethodDefinition;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
+import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 
 /** The broker's gRPC face, {@code AgentService}: plugins call each other and list plugins here. */
@@ -31,14 +34,50 @@ public final class AgentServiceImpl extends AgentServiceGrpc.AgentServiceImplBas
     this.registry = registry;
   }
 
+  /**
+   * The service, its {@code CallPlugin} forwarding the request and the answer as bytes ({@link
+   * ByteForwarding#CALL_PLUGIN}) rather than as the parsed messages of {@link #callPlugin}.
+   */
+  public ServerServiceDefinition forwardingService() {
+    ServerServiceDefinition parsed = bindService();
+    ServerServiceDefinition.Builder service =
+        ServerServiceDefinition.builder(parsed.getServiceDescriptor().getName())
+            .addMethod(ByteForwarding.CALL_PLUGIN, ServerCalls.asyncUnaryCall(this::forward));
+    for (ServerMethodDefinition<?, ?> method : parsed.getMethods()) {
+      if (!method.getMethodDescriptor().getFullMethodName().equals(ByteForwarding.CALL_PLUGIN.getFullMethodName())) {
+        service.addMethod(method);
+      }
+    }
+    return service.build();
+  }
+
   @Override
   public void callPlugin(PluginCallRequest call, StreamObserver<PluginCallResponse> out) {
+    forward(ByteForwarding.PluginCall.of(call), new StreamObserver<>() {
+      @Override
+      public void onNext(ByteString response) {
+        out.onNext(PluginCallResponse.newBuilder().setResponse(ByteForwarding.endpointResponse(response)).build());
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        out.onError(t);
+      }
+
+      @Override
+      public void onCompleted() {
+        out.onCompleted();
+      }
+    });
+  }
+
+  private void forward(ByteForwarding.PluginCall call, StreamObserver<ByteString> out) {
     Futures.addCallback(
-        gate.call(call.getPluginName(), call.getMethod(), call.getAction(), call.getRequest()),
-        new FutureCallback<EndpointResponse>() {
+        gate.forward(call.pluginName(), call.method(), call.action(), call.request(), null),
+        new FutureCallback<ByteString>() {
           @Override
-          public void onSuccess(EndpointResponse response) {
-            out.onNext(PluginCallResponse.newBuilder().setResponse(response).build());
+          public void onSuccess(ByteString response) {
+            out.onNext(response);
             out.onCompleted();
           }
 

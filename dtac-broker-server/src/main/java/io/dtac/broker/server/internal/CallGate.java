@@ -4,6 +4,7 @@ import com.google.common.util.concurrent.FutureCallback;
 import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.ListenableFuture;
 import com.google.common.util.concurrent.MoreExecutors;
+import com.google.protobuf.ByteString;
 import io.dtac.broker.api.EndpointRequest;
 import io.dtac.broker.api.EndpointResponse;
 import io.dtac.broker.server.AccessPolicy;
@@ -80,6 +81,21 @@ public final class CallGate {
   /** Like {@link #call(String, String, String, EndpointRequest)}, with a timeout (null: none given). */
   public ListenableFuture<EndpointResponse> call(
       String pluginName, String method, String action, EndpointRequest request, Duration timeout) {
+    return Futures.transform(
+        forward(pluginName, method, action, request.toByteString(), timeout),
+        ByteForwarding::endpointResponse,
+        MoreExecutors.directExecutor());
+  }
+
+  /**
+   * Like {@link #call(String, String, String, EndpointRequest, Duration)} with the request and
+   * the answer as bytes ({@link ByteForwarding}): what {@code AgentService} forwards.
+   *
+   * @param request an EndpointRequest's bytes, checked as {@link ByteForwarding} parses them
+   * @return a future of the target's EndpointResponse's bytes
+   */
+  public ListenableFuture<ByteString> forward(
+      String pluginName, String method, String action, ByteString request, Duration timeout) {
     CallerIdentity identity = CallerIdentity.current();
     long started = System.nanoTime();
     String time = Instant.now().toString();
@@ -88,7 +104,7 @@ public final class CallGate {
       audit.record(
           record(time, callId, CallerIdentity.UNAUTHENTICATED, pluginName, method, action, "deny",
               Refusals.NO_IDENTITY, Status.Code.UNAUTHENTICATED, started,
-              request.getSerializedSize(), 0, ""));
+              request.size(), 0, ""));
       return Futures.immediateFailedFuture(
           Status.UNAUTHENTICATED
               .withDescription(
@@ -100,7 +116,7 @@ public final class CallGate {
     if (audit.behind()) {
       audit.record(
           record(time, callId, caller, pluginName, method, action, "deny", Refusals.AUDIT_BACKLOG,
-              Status.Code.RESOURCE_EXHAUSTED, started, request.getSerializedSize(), 0, ""));
+              Status.Code.RESOURCE_EXHAUSTED, started, request.size(), 0, ""));
       return Futures.immediateFailedFuture(
           Status.RESOURCE_EXHAUSTED
               .withDescription("the broker's audit trail is too far behind to record the call (its disk is"
@@ -114,7 +130,7 @@ public final class CallGate {
       span.end(Status.Code.PERMISSION_DENIED);
       audit.record(
           record(time, callId, caller, pluginName, method, action, "deny", rule,
-              Status.Code.PERMISSION_DENIED, started, request.getSerializedSize(), 0, span.traceId()));
+              Status.Code.PERMISSION_DENIED, started, request.size(), 0, span.traceId()));
       return Futures.immediateFailedFuture(
           PolicyEngine.denied(decision, caller, pluginName, action, method));
     }
@@ -125,18 +141,18 @@ public final class CallGate {
       span.end(Status.Code.RESOURCE_EXHAUSTED);
       audit.record(
           record(time, callId, caller, pluginName, method, action, "deny", Refusals.RATE_LIMIT,
-              Status.Code.RESOURCE_EXHAUSTED, started, request.getSerializedSize(), 0, span.traceId()));
+              Status.Code.RESOURCE_EXHAUSTED, started, request.size(), 0, span.traceId()));
       return Futures.immediateFailedFuture(overLimit);
     }
     BrokerMetrics.InFlight inFlight = metrics.callStarted(caller, pluginName, method, action);
-    ListenableFuture<EndpointResponse> routed =
-        router.route(pluginName, method, action, request, timeout, span.outgoingHeaders());
+    ListenableFuture<ByteString> routed =
+        router.forward(pluginName, method, action, request, timeout, span.outgoingHeaders());
     Futures.addCallback(
         routed,
-        new FutureCallback<EndpointResponse>() {
+        new FutureCallback<ByteString>() {
           @Override
-          public void onSuccess(EndpointResponse response) {
-            done(Status.Code.OK, response.getSerializedSize());
+          public void onSuccess(ByteString response) {
+            done(Status.Code.OK, response.size());
           }
 
           @Override
@@ -150,7 +166,7 @@ public final class CallGate {
             span.end(code);
             audit.record(
                 record(time, callId, caller, pluginName, method, action, "allow", rule, code, started,
-                    request.getSerializedSize(), responseBytes, span.traceId()));
+                    request.size(), responseBytes, span.traceId()));
           }
         },
         MoreExecutors.directExecutor());

@@ -88,6 +88,10 @@ public final class CallLimits {
    * @throws StatusRuntimeException RESOURCE_EXHAUSTED naming the limit that refused the call
    */
   public Permit admit(String caller, String target, AccessPolicy.Rule rule) {
+    if (perCaller.unlimited() && perTarget.unlimited() && (rule == null || rule.rateLimit().isEmpty())) {
+      // The common case allocates nothing.
+      return NONE;
+    }
     List<Limiter> limiters = new ArrayList<>(3);
     if (!perCaller.unlimited()) {
       limiters.add(callers.computeIfAbsent(caller, c -> new Limiter(perCaller, "caller '" + c + "'")));

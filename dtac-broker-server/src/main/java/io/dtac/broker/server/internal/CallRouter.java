@@ -7,21 +7,24 @@ import com.google.common.util.concurrent.ListenableFuture;
 import com.google.common.util.concurrent.MoreExecutors;
 import com.google.common.util.concurrent.SettableFuture;
 import io.dtac.broker.api.EndpointRequest;
-import io.dtac.broker.api.EndpointRequestMessage;
 import io.dtac.broker.api.EndpointResponse;
-import io.dtac.broker.api.EndpointResponseMessage;
 import io.dtac.broker.api.PluginServiceGrpc;
 import io.dtac.broker.server.PluginState;
+import com.google.protobuf.ByteString;
+import io.grpc.Channel;
+import io.grpc.ClientInterceptors;
 import io.grpc.ConnectivityState;
 import io.grpc.Context;
 import io.grpc.Deadline;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Status;
+import io.grpc.stub.ClientCalls;
 import io.grpc.stub.MetadataUtils;
 import io.grpc.StatusRuntimeException;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
@@ -93,6 +96,22 @@ public final class CallRouter {
   public ListenableFuture<EndpointResponse> route(
       String pluginName, String method, String action, EndpointRequest request, Duration timeout,
       Metadata headers) {
+    return Futures.transform(
+        forward(pluginName, method, action, request.toByteString(), timeout, headers),
+        ByteForwarding::endpointResponse,
+        MoreExecutors.directExecutor());
+  }
+
+  /**
+   * Like {@link #route(String, String, String, EndpointRequest, Duration, Metadata)} with the
+   * request and the answer as bytes ({@link ByteForwarding}), neither parsed nor re-serialised.
+   *
+   * @param request an EndpointRequest's bytes, checked as {@link ByteForwarding} parses them
+   * @return a future of the target's EndpointResponse's bytes, checked likewise
+   */
+  public ListenableFuture<ByteString> forward(
+      String pluginName, String method, String action, ByteString request, Duration timeout,
+      Metadata headers) {
     try {
       gate.enter(CallChains.PARENT.get() != null);
     } catch (StatusRuntimeException e) {
@@ -134,21 +153,18 @@ public final class CallRouter {
     }
     Deadline callDeadline = deadline;
     PluginProcess process = target.process();
-    SettableFuture<EndpointResponse> result = SettableFuture.create();
+    SettableFuture<ByteString> result = SettableFuture.create();
     String callKey = key;
-    ListenableFuture<EndpointResponseMessage> sent;
+    ListenableFuture<ByteString> sent;
     try {
-      PluginServiceGrpc.PluginServiceFutureStub withDeadline = stub.withDeadline(deadline);
+      Channel channel = stub.getChannel();
       if (headers != null) {
-        withDeadline = withDeadline.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
+        channel = ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers));
       }
       sent =
-          withDeadline
-              .call(
-                  EndpointRequestMessage.newBuilder()
-                      .setMethod(key)
-                      .setRequest(stampCaller(request, hop))
-                      .build());
+          ClientCalls.futureUnaryCall(
+              channel.newCall(ByteForwarding.CALL, stub.getCallOptions().withDeadline(deadline)),
+              ByteForwarding.endpointRequestMessage(key, stampCaller(request, hop)));
     } catch (RuntimeException e) {
       hop.close();
       gate.exit();
@@ -159,16 +175,16 @@ public final class CallRouter {
         sent,
         new FutureCallback<>() {
           @Override
-          public void onSuccess(EndpointResponseMessage reply) {
+          public void onSuccess(ByteString reply) {
             hop.close();
             gate.exit();
-            result.set(reply.getResponse());
+            result.set(reply);
           }
 
           @Override
           public void onFailure(Throwable t) {
             hop.close();
-            Status status = Status.fromThrowable(t);
+            Status status = unreadable(target, callKey, Status.fromThrowable(t));
             boolean transport = transportFailure(target, status);
             if (transport && process != null && process.isAlive()) {
               // The connection broke: the process is probably dying; give it a moment so the
@@ -187,7 +203,22 @@ public final class CallRouter {
     return result;
   }
 
-  private void fail(SettableFuture<EndpointResponse> result, StatusRuntimeException e) {
+  /**
+   * An answer that is no valid message ({@link ByteForwarding}) cancels the call with "Failed to
+   * read message"; the caller learns INTERNAL and why instead.
+   */
+  private static Status unreadable(LoadedPlugin target, String key, Status status) {
+    if (status.getCode() == Status.Code.CANCELLED
+        && status.getCause() instanceof StatusRuntimeException e
+        && e.getStatus().getCode() == Status.Code.INTERNAL) {
+      return Status.INTERNAL
+          .withDescription("plugin '" + target.name() + "' endpoint '" + key + "': " + e.getStatus().getDescription())
+          .withCause(e.getCause());
+    }
+    return status;
+  }
+
+  private void fail(SettableFuture<ByteString> result, StatusRuntimeException e) {
     gate.exit();
     result.setException(e);
   }
@@ -207,8 +238,8 @@ public final class CallRouter {
         || channel.getState(false) != ConnectivityState.READY;
   }
 
-  private void checkSize(EndpointRequest request) {
-    int size = request.getSerializedSize();
+  private void checkSize(ByteString request) {
+    int size = request.size();
     if (size > maxMessageSize) {
       throw Status.RESOURCE_EXHAUSTED
           .withDescription(
@@ -224,17 +255,14 @@ public final class CallRouter {
    * may look keys up without regard to case), so a caller cannot pose as another or forge a
    * chain. The caller is the one {@link CallChains#open} found in the context.
    */
-  private static EndpointRequest stampCaller(EndpointRequest request, CallChains.Hop hop) {
-    EndpointRequest.Builder b = request.toBuilder();
-    for (String k : request.getMetadataMap().keySet()) {
-      if (CallerIdentity.isReservedMetadataKey(k)) {
-        b.removeMetadata(k);
-      }
-    }
-    return b.putMetadata(Protocol.CALLER_METADATA, CallerIdentity.current().name())
-        .putMetadata(Protocol.CALL_TOKEN, hop.token())
-        .putMetadata(Protocol.CALL_CHAIN_METADATA, hop.chainText())
-        .build();
+  private static ByteString stampCaller(ByteString request, CallChains.Hop hop) {
+    return ByteForwarding.stamp(
+        request,
+        CallerIdentity::isReservedMetadataKey,
+        Map.of(
+            Protocol.CALLER_METADATA, CallerIdentity.current().name(),
+            Protocol.CALL_TOKEN, hop.token(),
+            Protocol.CALL_CHAIN_METADATA, hop.chainText()));
   }
 
   private static String validate(String pluginName, String method, String action) {
