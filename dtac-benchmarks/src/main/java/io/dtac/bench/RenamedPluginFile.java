@@ -10,11 +10,14 @@ import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.zip.ZipEntry;
 import java.util.jar.JarFile;
 
 /**
- * Writes a copy of a plugin file (a launcher script, then a jar) whose plugin announces another
+ * Writes a copy of a plugin file (a launcher script, then a jar; or a launcher, a class-data archive
+ * and a jar, whose copy then has no archive) whose plugin announces another
  * name: in its main class, which holds the name as a string constant, that constant is replaced by
  * another of the same length. Everything else stays: the launcher, the JVM options, every other
  * entry of the jar (rewritten through the JDK's zip file system, which copies the entries it does
@@ -37,10 +40,8 @@ final class RenamedPluginFile {
     }
     String entry = classWith(source, utf8Constant(name));
     byte[] file = Files.readAllBytes(source);
-    int jarStart = indexOf(file, new byte[] {'P', 'K', 3, 4});
-    if (jarStart < 0) {
-      throw new IOException(source + " is not a plugin file (no jar after its launcher)");
-    }
+    Launch launch = launch(source, file);
+    int jarStart = launch.jarStart();
     Path jar = Files.createTempFile(target.getParent(), ".rename", ".jar");
     try {
       Files.write(jar, java.util.Arrays.copyOfRange(file, jarStart, file.length));
@@ -52,7 +53,7 @@ final class RenamedPluginFile {
         Files.write(c, bytes);
       }
       try (OutputStream out = Files.newOutputStream(target)) {
-        out.write(file, 0, jarStart);
+        out.write(launch.header());
         Files.copy(jar, out);
       }
     } finally {
@@ -85,6 +86,40 @@ final class RenamedPluginFile {
       }
       return "/" + entry;
     }
+  }
+
+  /** Where the jar starts in a plugin file, and the launcher to write before the renamed jar. */
+  private record Launch(int jarStart, byte[] header) {}
+
+  private static final Pattern JAR_PART = Pattern.compile("dtac_copy (\\d+) (\\d+) plugin\\.jar");
+  private static final String JAR_EXEC_END = "-jar \"$0\" \"$@\"\n";
+
+  /**
+   * The jar's place and the launcher of the copy. A file with a class-data archive (dtac-maven-plugin's
+   * {@code [launcher][archive][jar]}) names the jar's offset in its launcher; its copy gets the
+   * launcher's plain {@code java -jar "$0"} part only, without the archive: an archive serves only
+   * the jar it was made with (its size is checked), which the renamed jar no longer is. A file
+   * without an archive is {@code [launcher][jar]} and keeps its launcher.
+   */
+  private static Launch launch(Path source, byte[] file) throws IOException {
+    String head = new String(file, 0, Math.min(file.length, 64 * 1024), StandardCharsets.ISO_8859_1);
+    int end = head.indexOf(JAR_EXEC_END);
+    if (end < 0) {
+      throw new IOException(source + " is not a plugin file (no java -jar line in its launcher)");
+    }
+    end += JAR_EXEC_END.length();
+    Matcher m = JAR_PART.matcher(head.substring(0, end));
+    if (!m.find()) {
+      return new Launch(end, java.util.Arrays.copyOf(file, end));
+    }
+    int jarStart = Integer.parseInt(m.group(1)) - 1;
+    String text = head.substring(0, end);
+    int cut = text.indexOf("# The archive and the jar run from");
+    int jarExec = text.lastIndexOf("\nexec \"$java\"") + 1;
+    if (cut < 0 || jarExec <= 0) {
+      throw new IOException(source + ": its launcher is not one this benchmark knows how to copy");
+    }
+    return new Launch(jarStart, (text.substring(0, cut) + text.substring(jarExec)).getBytes(StandardCharsets.ISO_8859_1));
   }
 
   /** A class file's CONSTANT_Utf8_info of {@code s} (ASCII here): tag, u2 length, bytes. */

@@ -7,7 +7,6 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,11 +24,12 @@ import java.util.regex.Pattern;
  * it and the CDS variant.
  *
  * <p>Variants, interleaved run by run: {@code default}, the example agent with hello and
- * calculator as {@code ./dtac agent} runs it (its JVM options; the plugin files' own default
- * options); {@code ten_plugins}, the same agent with ten copies of hello ({@link
- * ExamplePlugins#helloCopies}) and nothing else; then {@code cds}, the two-plugin agent plus
- * class-data-sharing archives for the agent and hello, made here by a training start ({@code
- * -XX:ArchiveClassesAtExit}). In {@code default} and {@code ten_plugins}, once ready, every plugin
+ * calculator as {@code ./dtac agent} first runs it (its JVM options, no agent archive yet; the
+ * plugin files' own default options and class-data archives); {@code ten_plugins}, the same agent
+ * with ten copies of hello ({@link ExamplePlugins#helloCopies}, without archives: see {@link
+ * RenamedPluginFile}) and nothing else; then {@code cds}, the two-plugin agent with its own
+ * class-data archive, made here by a training start ({@code -XX:ArchiveClassesAtExit}), as {@code
+ * ./dtac} runs it from its second start. In {@code default} and {@code ten_plugins}, once ready, every plugin
  * gets {@value #CALLS} calls through the gateway, and then, once the tree is idle, the resident
  * memory of the agent and of each of its processes is read ({@link ProcessTreeMemory}).
  *
@@ -37,9 +37,12 @@ import java.util.regex.Pattern;
  * given, by default the benchmark's own.
  */
 final class StartupMeasure {
-  /** {@code ./dtac}'s default JVM options (DTAC_JAVA_OPTS replaces them). */
+  /** {@code ./dtac}'s default JVM options (DTAC_JAVA_OPTS replaces them): keep the two the same. */
   private static final List<String> AGENT_OPTS =
-      List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto");
+      List.of("-XX:TieredStopAtLevel=1", "-XX:CICompilerCount=1", "-XX:ReservedCodeCacheSize=32m", "-XX:+UseSerialGC",
+          "-Xss512k", "-Xms16m", "-Xmx256m", "-XX:-UsePerfData", "-Xshare:auto",
+          "-Dio.grpc.netty.shaded.io.netty.allocator.numDirectArenas=1",
+          "-Dio.grpc.netty.shaded.io.netty.allocator.numHeapArenas=1");
   /** Calls per plugin before memory is read. */
   static final int CALLS = 5;
   /** The longest wait for the tree's memory to settle. */
@@ -93,26 +96,19 @@ final class StartupMeasure {
     return starts;
   }
 
+  /**
+   * The agent with its own class-data archive, as {@code ./dtac} runs it from its second start (the
+   * first start writes the archive when it stops); the plugins use the archives inside their files,
+   * as in {@code default}.
+   */
   private List<Start> cds(Path work, Path plugins, int runs) throws IOException, InterruptedException {
-    String pluginOpts = ExamplePlugins.defaultJvmOptions(plugins.resolve(ExamplePlugins.HELLO_FILE));
     Path agentArchive = work.resolve("agent.jsa");
-    Path pluginArchive = work.resolve("plugin.jsa");
     Files.deleteIfExists(agentArchive);
-    Files.deleteIfExists(pluginArchive);
-    // Two processes must not write one archive: the agent's training start runs both plugins, the
-    // plugins' training start only hello. A plugin file is its own classpath, and an archive serves
-    // only the path it was made with: the timed starts run hello from where it was trained, next to
-    // a copy of the calculator, which finds the archive does not match and runs without it.
-    once(plugins, null, with(AGENT_OPTS, "-XX:ArchiveClassesAtExit=" + agentArchive), pluginOpts, List.of());
-    Path cdsPlugins = helloOnly(work, plugins);
-    once(cdsPlugins, null, AGENT_OPTS, pluginOpts + " -XX:ArchiveClassesAtExit=" + pluginArchive, List.of());
-    Files.copy(plugins.resolve(ExamplePlugins.CALCULATOR_FILE), cdsPlugins.resolve(ExamplePlugins.CALCULATOR_FILE),
-        StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.COPY_ATTRIBUTES);
+    once(plugins, null, with(AGENT_OPTS, "-XX:ArchiveClassesAtExit=" + agentArchive), null, List.of());
     List<String> agentCds = with(AGENT_OPTS, "-XX:SharedArchiveFile=" + agentArchive);
-    String pluginCds = pluginOpts + " -XX:SharedArchiveFile=" + pluginArchive;
     List<Start> starts = new ArrayList<>();
     for (int i = 0; i < runs; i++) {
-      starts.add(once(cdsPlugins, null, agentCds, pluginCds, List.of()));
+      starts.add(once(plugins, null, agentCds, null, List.of()));
     }
     return starts;
   }
@@ -121,15 +117,6 @@ final class StartupMeasure {
     List<String> all = new ArrayList<>(opts);
     all.add(extra);
     return all;
-  }
-
-  /** A plugin directory with hello.plugin only (the file holds all of its code). */
-  private static Path helloOnly(Path work, Path plugins) throws IOException {
-    Path dir = Files.createDirectories(work.resolve("training").resolve("plugins"));
-    Files.deleteIfExists(dir.resolve(ExamplePlugins.CALCULATOR_FILE));
-    Files.copy(plugins.resolve(ExamplePlugins.HELLO_FILE), dir.resolve(ExamplePlugins.HELLO_FILE),
-        StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.COPY_ATTRIBUTES);
-    return dir;
   }
 
   /**
