@@ -84,7 +84,11 @@ import org.openjdk.jmh.annotations.TearDown;
  *       observability costs per call, against {@code brokerForward} with both off.
  * </ul>
  *
- * The broker's own work per call is {@code brokerForward - bareForward} (and, without the front
+ * Every typed end serializes what it sends and parses what it receives ({@link Serialized}), as
+ * over a socket: in-process gRPC would otherwise hand messages across unserialized, which flatters
+ * the bare forwarder (it parses and re-serializes) against the broker (it forwards bytes).
+ *
+ * <p>The broker's own work per call is {@code brokerForward - bareForward} (and, without the front
  * hop, {@code routerCall - directCall}). {@link #brokerService} wraps the service the way {@code
  * PluginBroker} does, so that every interceptor is measured here; the audit records go to the
  * SLF4J audit logger, which the benchmark leaves at WARN, so their JSON is built but not printed.
@@ -161,14 +165,14 @@ public class BrokerOverheadBenchmark {
     headers.put(Headers.CREDENTIAL, credential);
 
     broker = serve("broker-" + id, brokerService(gate, registry, chains, credentials, audit));
-    bare = serve("bare-" + id, new BareForwarder(PluginServiceGrpc.newFutureStub(targetChannel)));
+    bare = serve("bare-" + id, new BareForwarder(PluginServiceGrpc.newFutureStub(Serialized.channel(targetChannel))));
     brokerChannel = InProcessChannelBuilder.forName("broker-" + id).directExecutor().build();
     bareChannel = InProcessChannelBuilder.forName("bare-" + id).directExecutor().build();
-    direct = PluginServiceGrpc.newBlockingStub(targetChannel);
+    direct = PluginServiceGrpc.newBlockingStub(Serialized.channel(targetChannel));
     viaBroker =
-        AgentServiceGrpc.newBlockingStub(brokerChannel)
+        AgentServiceGrpc.newBlockingStub(Serialized.channel(brokerChannel))
             .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
-    viaBare = AgentServiceGrpc.newBlockingStub(bareChannel);
+    viaBare = AgentServiceGrpc.newBlockingStub(Serialized.channel(bareChannel));
 
     openTelemetry =
         OpenTelemetrySdk.builder()
@@ -195,7 +199,7 @@ public class BrokerOverheadBenchmark {
         new CallerAuthInterceptor(credentials, log), chains, log, tracing.incoming())));
     ManagedChannel channel = InProcessChannelBuilder.forName(serverName).directExecutor().build();
     observedChannels.add(channel);
-    return AgentServiceGrpc.newBlockingStub(channel)
+    return AgentServiceGrpc.newBlockingStub(Serialized.channel(channel))
         .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
   }
 
@@ -229,7 +233,7 @@ public class BrokerOverheadBenchmark {
   }
 
   private static Server serve(String name, io.grpc.BindableService service) throws IOException {
-    return serve(name, service.bindService());
+    return serve(name, Serialized.server(service.bindService()));
   }
 
   private static Server serve(String name, ServerServiceDefinition service) throws IOException {
