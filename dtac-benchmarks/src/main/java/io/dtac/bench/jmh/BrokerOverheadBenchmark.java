@@ -204,7 +204,7 @@ public class BrokerOverheadBenchmark {
   }
 
   /** Takes every span and keeps none: the cost of recording and batching, not of a network. */
-  private static final class DroppingExporter implements SpanExporter {
+  static final class DroppingExporter implements SpanExporter {
     @Override
     public CompletableResultCode export(java.util.Collection<SpanData> spans) {
       return CompletableResultCode.ofSuccess();

@@ -11,13 +11,9 @@ import io.dtac.broker.server.internal.observability.OpenTelemetryTracing;
 import io.grpc.Status;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
-import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
-import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
-import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.nio.file.Path;
-import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -78,7 +74,7 @@ public class ObservabilityCostBenchmark {
       OpenTelemetrySdk sdk =
           OpenTelemetrySdk.builder()
               .setTracerProvider(SdkTracerProvider.builder()
-                  .addSpanProcessor(BatchSpanProcessor.builder(new DroppingExporter()).build())
+                  .addSpanProcessor(BatchSpanProcessor.builder(new BrokerOverheadBenchmark.DroppingExporter()).build())
                   .build())
               .build();
       openTelemetry = sdk;
@@ -124,23 +120,5 @@ public class ObservabilityCostBenchmark {
     String callId = "bench-" + (++sequence);
     bh.consume(callId);
     bh.consume(outcome);
-  }
-
-  /** Takes every span and keeps none: the cost of recording and batching, not of a network. */
-  private static final class DroppingExporter implements SpanExporter {
-    @Override
-    public CompletableResultCode export(Collection<SpanData> spans) {
-      return CompletableResultCode.ofSuccess();
-    }
-
-    @Override
-    public CompletableResultCode flush() {
-      return CompletableResultCode.ofSuccess();
-    }
-
-    @Override
-    public CompletableResultCode shutdown() {
-      return CompletableResultCode.ofSuccess();
-    }
   }
 }
