@@ -181,7 +181,6 @@ public final class PluginHost {
             new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), credentials)
         // The service hands blocking work to its worker itself (see PluginServiceHandler).
         .directExecutor()
-        .flowControlWindow(io.dtac.core.internal.FlowControl.WINDOW_BYTES)
         .addService(service)
         .addService(new HealthStatusManager().getHealthService())
         .intercept(agentOnly)

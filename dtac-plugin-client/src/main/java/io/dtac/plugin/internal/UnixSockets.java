@@ -76,7 +76,6 @@ public final class UnixSockets {
               .workerEventLoopGroup(group())
               // TCP keep-alive means nothing on a Unix socket; unset, Netty warns on every connection.
               .withChildOption(ChannelOption.SO_KEEPALIVE, null)
-              .flowControlWindow(io.dtac.core.internal.FlowControl.WINDOW_BYTES)
               .directExecutor();
       for (BindableService s : services) {
         b.addService(s);
@@ -94,14 +93,10 @@ public final class UnixSockets {
   /**
    * A channel builder for {@code target}: grpc's own for "unix:PATH" targets, minus the TCP
    * keep-alive option that Netty would warn about on every connection, and with "localhost" as
-   * the authority a TLS certificate is checked against; with the broker's flow-control window
-   * ({@link io.dtac.core.internal.FlowControl}).
+   * the authority a TLS certificate is checked against.
    */
   public static ManagedChannelBuilder<?> channelBuilder(String target, ChannelCredentials credentials) {
     ManagedChannelBuilder<?> b = Grpc.newChannelBuilder(target, credentials);
-    if (b instanceof NettyChannelBuilder) {
-      ((NettyChannelBuilder) b).flowControlWindow(io.dtac.core.internal.FlowControl.WINDOW_BYTES);
-    }
     if (target.startsWith(Protocol.UNIX_ADDRESS_PREFIX) && b instanceof NettyChannelBuilder) {
       ((NettyChannelBuilder) b).withOption(ChannelOption.SO_KEEPALIVE, null);
       // A socket path is no host name: TLS checks the agent's certificate for "localhost".

@@ -78,7 +78,6 @@ public final class BrokerServers {
   /** The settings and services of both listeners. */
   private NettyServerBuilder configure(NettyServerBuilder b, ServerServiceDefinition agentService) {
     return b.maxInboundMessageSize(config.maxMessageSize())
-        .flowControlWindow(io.dtac.core.internal.FlowControl.WINDOW_BYTES)
         .maxInboundMetadataSize(MetadataLimitInterceptor.TRANSPORT_MAX_BYTES)
         // Handlers and interceptors never block (routing is asynchronous, audit only enqueues):
         // running them on the transport thread saves a thread hand-off per call.

@@ -177,7 +177,6 @@ public final class Transports implements AutoCloseable {
     if (!info.unix()) {
       return NettyChannelBuilder.forAddress(info.host(), info.port(), credentials)
           .maxInboundMessageSize(maxInboundMessageSize)
-          .flowControlWindow(io.dtac.core.internal.FlowControl.WINDOW_BYTES)
           .build();
     }
     Path socket = Path.of(info.host()).normalize();
@@ -195,7 +194,6 @@ public final class Transports implements AutoCloseable {
         // A socket path is no host name: TLS checks the plugin's certificate for "localhost".
         .overrideAuthority("localhost")
         .maxInboundMessageSize(maxInboundMessageSize)
-        .flowControlWindow(io.dtac.core.internal.FlowControl.WINDOW_BYTES)
         .build();
   }
 
