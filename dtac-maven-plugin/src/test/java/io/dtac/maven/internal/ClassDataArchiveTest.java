@@ -41,10 +41,10 @@ class ClassDataArchiveTest {
     Path deployed = Files.copy(plugin, Files.createDirectories(dir.resolve("agent/plugins")).resolve("greeter.plugin"));
 
     Path log = dir.resolve("class-load.txt");
-    Run run = run(deployed, Map.of("XDG_CACHE_HOME", dir.resolve("cache").toString(),
+    PluginFileRun run = run(deployed, Map.of("XDG_CACHE_HOME", dir.resolve("cache").toString(),
         Protocol.ENV_PLUGIN_JAVA_OPTS, "-Xshare:auto -Xlog:class+load=info:file=" + log));
 
-    assertEquals("CONNECT{{Greeter:genuine:/dev/fd/3}}", run.output.strip());
+    assertEquals("CONNECT{{Greeter:genuine:/dev/fd/3}}", run.output().strip());
     assertTrue(Files.readAllLines(log).stream().anyMatch(l -> l.contains("com.example.Greeting source: shared objects file")),
         "the plugin's classes came from the archive");
     Path cache = onlyCacheDir(dir.resolve("cache"));
@@ -58,9 +58,9 @@ class ClassDataArchiveTest {
     Path tampered = write("greeter", "TAMPERED", dir.resolve("tampered"), TRAINING, new ArrayList<>());
     Path cache = dir.resolve("cache");
     Path otherCache = dir.resolve("other-cache");
-    assertEquals("CONNECT{{Greeter:genuine:/dev/fd/3}}", run(genuine, Map.of("XDG_CACHE_HOME", cache.toString())).output.strip());
+    assertEquals("CONNECT{{Greeter:genuine:/dev/fd/3}}", run(genuine, Map.of("XDG_CACHE_HOME", cache.toString())).output().strip());
     assertEquals("CONNECT{{Greeter:TAMPERED:/dev/fd/3}}",
-        run(tampered, Map.of("XDG_CACHE_HOME", otherCache.toString())).output.strip());
+        run(tampered, Map.of("XDG_CACHE_HOME", otherCache.toString())).output().strip());
 
     // The attacker (the plugin's user, or whoever could write there) puts the other build's archive
     // and jar in the genuine file's cache directory, with the modification time the JVM expects.
@@ -73,9 +73,9 @@ class ClassDataArchiveTest {
     assertEquals("CONNECT{{Greeter:TAMPERED:/dev/fd/3}}", runCached(victim),
         "the JVM alone would run the tampered code from the cache: the check below is what stops it");
 
-    Run run = run(genuine, Map.of("XDG_CACHE_HOME", cache.toString()));
+    PluginFileRun run = run(genuine, Map.of("XDG_CACHE_HOME", cache.toString()));
 
-    assertEquals("CONNECT{{Greeter:genuine:/dev/fd/3}}", run.output.strip(), "the pinned file's code runs");
+    assertEquals("CONNECT{{Greeter:genuine:/dev/fd/3}}", run.output().strip(), "the pinned file's code runs");
     byte[] file = Files.readAllBytes(genuine);
     assertTrue(contains(file, Files.readAllBytes(victim.resolve("plugin.jsa"))), "the archive is the file's again");
     assertTrue(contains(file, Files.readAllBytes(victim.resolve("plugin.jar"))), "the jar is the file's again");
@@ -86,13 +86,13 @@ class ClassDataArchiveTest {
     Path plugin = write("greeter", "genuine", dir.resolve("out"), TRAINING, new ArrayList<>());
     String asJar = "CONNECT{{Greeter:genuine:" + plugin + "}}";
 
-    assertEquals(asJar, run(plugin, Map.of()).output.strip(), "no HOME, no XDG_CACHE_HOME");
+    assertEquals(asJar, run(plugin, Map.of()).output().strip(), "no HOME, no XDG_CACHE_HOME");
     assertEquals(asJar, run(plugin, Map.of("XDG_CACHE_HOME", dir.resolve("cache").toString(), Launcher.ENV_CDS, "off"))
-        .output.strip());
+        .output().strip());
     Path elsewhere = Files.createDirectories(dir.resolve("elsewhere"));
     Path linked = Files.createDirectories(dir.resolve("linked"));
     Files.createSymbolicLink(linked.resolve("dtac-plugins"), elsewhere);
-    assertEquals(asJar, run(plugin, Map.of("XDG_CACHE_HOME", linked.toString())).output.strip(),
+    assertEquals(asJar, run(plugin, Map.of("XDG_CACHE_HOME", linked.toString())).output().strip(),
         "a symbolic link is not a private directory");
     try (Stream<Path> files = Files.list(elsewhere)) {
       assertEquals(0, files.count(), "nothing was written through the link");
@@ -157,23 +157,13 @@ class ClassDataArchiveTest {
     return out.strip();
   }
 
-  private record Run(int exit, String output) {}
-
   /** Runs the file as the agent would, but without DTAC_PLUGINS, so that it exits after its line. */
-  private static Run run(Path plugin, Map<String, String> env) throws Exception {
-    ProcessBuilder pb = new ProcessBuilder(plugin.toString()).redirectErrorStream(true);
-    pb.environment().clear();
-    pb.environment().put("PATH", System.getenv("PATH"));
-    pb.environment().put("JAVA_HOME", JAVA_HOME.toString());
-    pb.environment().putAll(env);
-    Process p = pb.start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (!p.waitFor(60, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      throw new AssertionError("did not exit: " + out);
-    }
-    assertEquals(0, p.exitValue(), out);
-    return new Run(p.exitValue(), out);
+  private static PluginFileRun run(Path plugin, Map<String, String> env) throws Exception {
+    Map<String, String> withJava = new java.util.HashMap<>(env);
+    withJava.putIfAbsent("JAVA_HOME", JAVA_HOME.toString());
+    PluginFileRun run = PluginFileRun.of(plugin, withJava);
+    assertEquals(0, run.exit(), run.output());
+    return run;
   }
 
   private static boolean contains(byte[] haystack, byte[] needle) {

@@ -47,8 +47,8 @@ class PluginWriterTest {
           "nothing else is left behind");
     }
 
-    Run run = run(plugin, Map.of(), "one arg", "two");
-    assertEquals(0, run.exit, run.output);
+    PluginFileRun run = run(plugin, Map.of(), "one arg", "two");
+    assertEquals(0, run.exit(), run.output());
     assertEquals(List.of("jvm " + FIXED + " " + Launcher.DEFAULT_JVM_OPTIONS, "java.home " + JAVA_HOME, "arg one arg", "arg two"),
         run.lines());
 
@@ -56,8 +56,8 @@ class PluginWriterTest {
     Files.copy(plugin, elsewhere, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
     deleteTree(dir.resolve("out"));
     deleteTree(dir.resolve("classes"));
-    Run copied = run(elsewhere, Map.of(), "x");
-    assertEquals(0, copied.exit, copied.output);
+    PluginFileRun copied = run(elsewhere, Map.of(), "x");
+    assertEquals(0, copied.exit(), copied.output());
     assertEquals("arg x", copied.lines().get(2), "a copy alone, with the original and its classes gone, still runs");
   }
 
@@ -84,18 +84,18 @@ class PluginWriterTest {
     Path plugin = PluginWriter.write(spec("jvm", "")).path();
     Path noJava = Files.createDirectories(dir.resolve("empty-bin"));
 
-    Run viaHome = run(plugin, Map.of("JAVA_HOME", JAVA_HOME, "PATH", noJava.toString()));
-    assertEquals("java.home " + JAVA_HOME, viaHome.lines().get(1), viaHome.output);
-    Run viaPath = run(plugin, Map.of("PATH", Path.of(JAVA_HOME, "bin") + ":" + noJava));
-    assertEquals(0, viaPath.exit, viaPath.output);
+    PluginFileRun viaHome = run(plugin, Map.of("JAVA_HOME", JAVA_HOME, "PATH", noJava.toString()));
+    assertEquals("java.home " + JAVA_HOME, viaHome.lines().get(1), viaHome.output());
+    PluginFileRun viaPath = run(plugin, Map.of("PATH", Path.of(JAVA_HOME, "bin") + ":" + noJava));
+    assertEquals(0, viaPath.exit(), viaPath.output());
 
-    Run none = run(plugin, Map.of("PATH", noJava.toString()));
-    assertEquals(127, none.exit);
-    assertEquals("jvm.plugin: no JVM: java not found; set JAVA_HOME or put java (17+) on PATH", none.output.strip());
-    Run badHome = run(plugin, Map.of("JAVA_HOME", noJava.toString(), "PATH", noJava.toString()));
-    assertEquals(127, badHome.exit);
+    PluginFileRun none = run(plugin, Map.of("PATH", noJava.toString()));
+    assertEquals(127, none.exit());
+    assertEquals("jvm.plugin: no JVM: java not found; set JAVA_HOME or put java (17+) on PATH", none.output().strip());
+    PluginFileRun badHome = run(plugin, Map.of("JAVA_HOME", noJava.toString(), "PATH", noJava.toString()));
+    assertEquals(127, badHome.exit());
     assertEquals("jvm.plugin: no JVM: " + noJava + "/bin/java not found; set JAVA_HOME or put java (17+) on PATH",
-        badHome.output.strip());
+        badHome.output().strip());
   }
 
   @Test
@@ -104,7 +104,7 @@ class PluginWriterTest {
     // A class-data archive made for this file, used by a copy elsewhere: the JVM warns that it does
     // not match (by default on stdout, where it would come before a plugin's handshake line).
     Path archive = dir.resolve("warns.jsa");
-    assertEquals(0, run(plugin, Map.of(Protocol.ENV_PLUGIN_JAVA_OPTS, "-XX:ArchiveClassesAtExit=" + archive)).exit);
+    assertEquals(0, run(plugin, Map.of(Protocol.ENV_PLUGIN_JAVA_OPTS, "-XX:ArchiveClassesAtExit=" + archive)).exit());
     Path copy = Files.copy(plugin, dir.resolve("copy.plugin"), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
     ProcessBuilder pb = new ProcessBuilder(copy.toString()).redirectError(dir.resolve("stderr.txt").toFile());
     pb.environment().put(Protocol.ENV_PLUGIN_JAVA_OPTS, "-Xshare:auto -XX:SharedArchiveFile=" + archive);
@@ -170,27 +170,9 @@ class PluginWriterTest {
         dir.resolve("out"), Instant.parse("2026-11-24T00:00:00Z"), "test");
   }
 
-  private record Run(int exit, String output) {
-    List<String> lines() {
-      return output.lines().toList();
-    }
-  }
-
   /** Runs the file itself, as the agent does, with {@code env} on top of a clean environment. */
-  private static Run run(Path plugin, Map<String, String> env, String... args) throws Exception {
-    List<String> command = new ArrayList<>(List.of(plugin.toString()));
-    command.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
-    pb.environment().clear();
-    pb.environment().put("PATH", System.getenv("PATH"));
-    pb.environment().putAll(env);
-    Process p = pb.start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (!p.waitFor(60, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      throw new AssertionError("did not exit: " + out);
-    }
-    return new Run(p.exitValue(), out);
+  private static PluginFileRun run(Path plugin, Map<String, String> env, String... args) throws Exception {
+    return PluginFileRun.of(plugin, env, args);
   }
 
   private static String sha256(Path file) throws Exception {
